@@ -1,0 +1,217 @@
+"""clean_entry: an item's raw HTML to safe HTML, plain text, a date hint and its images.
+
+One lxml parse; site-rule selectors (compiled XPath, evaluated in C); one walk over the tree
+for links, images, text rules, the date line and pruning of emptied wrappers; one walk for the
+plain text; one nh3 pass. The sanitiser runs last so that nothing done before it can
+reintroduce markup.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Final
+
+import lxml.html
+from lxml import etree
+
+from feedvault.clean.links import clean_url, host_of, image_source, is_tracking_image
+from feedvault.clean.ruleset import ActiveRules, DateRule, RuleSet, builtin_ruleset
+from feedvault.clean.sanitize import sanitize
+from feedvault.clean.text import tree_text
+
+
+@dataclass(frozen=True)
+class CleanResult:
+    html: str
+    text: str
+    date_hint: datetime | None
+    images: tuple[str, ...]
+
+
+_EMPTY: Final = CleanResult("", "", None, ())
+_PARSER: Final = lxml.html.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True)
+# C0 controls (except tab/newline/CR) and lone surrogates: lxml refuses them, HTML ignores them.
+_UNSAFE_CHARS: Final = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")
+_REAL_TAG: Final = re.compile(r"<[A-Za-z!/?]")
+_ESCAPED_TAG: Final = re.compile(
+    r"&lt;\s*/?\s*(?:p|div|br|a|img|span|strong|em|b|i|u|ul|ol|li|h[1-6]|blockquote|table|"
+    r"figure|pre|code|hr|iframe|script|font|center|small)\b",
+    re.IGNORECASE,
+)
+# Wrappers that carry nothing once empty (after chrome removal, or as feed padding).
+_PRUNABLE: Final = frozenset({
+    "a", "article", "aside", "b", "center", "div", "em", "figcaption", "figure", "font",
+    "footer", "header", "i", "nav", "p", "section", "small", "span", "strong", "u",
+})
+_LEAF_TEXT_MAX: Final = 200  # text rules and date lines are short labels, not paragraphs
+
+
+def clean_entry(
+    raw_html: str,
+    *,
+    base_url: str | None = None,
+    link: str | None = None,
+    feed_slug: str | None = None,
+    rules: RuleSet | None = None,
+) -> CleanResult:
+    """Clean one entry. ``link`` (the article URL) picks the site rules by its host."""
+    body = _parse(raw_html)
+    if body is None:
+        return _EMPTY
+    active = (rules or builtin_ruleset()).active(host_of(link or base_url), feed_slug)
+    _apply_selectors(body, active)
+    walk = _Walk(base_url or link, active)
+    walk.run(body)
+    _trim_edges(body)
+    text = tree_text(body)
+    safe = sanitize(lxml.html.tostring(body, encoding="unicode", method="html"))
+    return CleanResult(safe, text, walk.date_hint, tuple(walk.images))
+
+
+def _parse(raw_html: str) -> lxml.html.HtmlElement | None:
+    """The ``<body>`` of ``raw_html``, after undoing one level of double escaping."""
+    if not raw_html or raw_html.isspace():
+        return None
+    raw = _UNSAFE_CHARS.sub("", raw_html)
+    if not _REAL_TAG.search(raw) and _ESCAPED_TAG.search(raw):
+        raw = html.unescape(raw)
+    try:
+        doc = lxml.html.document_fromstring(raw.encode("utf-8", "replace"), parser=_PARSER)
+    except etree.ParserError:  # nothing but whitespace or markup that holds no element
+        return None
+    body = doc.find("body")
+    return body if body is not None else None
+
+
+def _apply_selectors(body: lxml.html.HtmlElement, rules: ActiveRules) -> None:
+    if rules.keep:
+        kept = [el for xp in rules.keep for el in _elements(xp(body))]
+        kept = [el for el in kept if not any(a in kept for a in el.iterancestors())]
+        if kept:
+            for child in list(body):
+                body.remove(child)
+            body.text = None
+            for el in kept:
+                el.tail = None
+                body.append(el)
+    for xp in rules.remove:
+        for el in _elements(xp(body)):
+            if el.getparent() is not None:
+                el.drop_tree()
+
+
+def _elements(result: object) -> list[lxml.html.HtmlElement]:
+    if not isinstance(result, list):
+        return []
+    return [el for el in result if isinstance(el, lxml.html.HtmlElement)]
+
+
+class _Walk:
+    """The single pass over the tree, deepest nodes first so emptied parents can be pruned."""
+
+    def __init__(self, base: str | None, rules: ActiveRules) -> None:
+        self.base = base
+        self.rules = rules
+        self.date_hint: datetime | None = None
+        self.images: list[str] = []
+
+    def run(self, body: lxml.html.HtmlElement) -> None:
+        for el in reversed(list(body.iter())):
+            tag = el.tag
+            if not isinstance(tag, str) or el is body:
+                continue
+            if tag == "a":
+                self._link(el)
+            elif tag == "img":
+                if self._image(el):
+                    continue
+            elif tag == "iframe":
+                self._embed(el)
+            elif tag in ("video", "audio"):
+                self._media(el)
+            if len(el) == 0 and self._leaf(el):
+                continue
+            if tag in _PRUNABLE and len(el) == 0 and not (el.text and el.text.strip()):
+                el.drop_tree()
+        self.images.reverse()
+
+    def _link(self, el: lxml.html.HtmlElement) -> None:
+        href = el.get("href")
+        if href is not None:
+            el.set("href", clean_url(href, self.base, self.rules))
+
+    def _image(self, el: lxml.html.HtmlElement) -> bool:
+        """Fix the image's URL; drop it (True) when it is a tracking pixel or has no source."""
+        attrib = dict(el.attrib)
+        src = image_source(attrib)
+        src = clean_url(src, self.base, self.rules) if src else None
+        if src is None or is_tracking_image(src, attrib, self.rules):
+            el.drop_tree()
+            return True
+        el.set("src", src)
+        if src.startswith(("http://", "https://")):
+            self.images.append(src)
+        return False
+
+    def _embed(self, el: lxml.html.HtmlElement) -> None:
+        """An iframe (YouTube, tweets, WordPress embeds) becomes a plain link to what it shows."""
+        src = el.get("src", "").strip()
+        title = (el.get("title") or "").strip()
+        url = clean_url(src, self.base, self.rules) if src else ""
+        if not url.startswith(("http://", "https://")):
+            el.drop_tree()
+            return
+        el.clear(keep_tail=True)
+        el.tag = "a"
+        el.set("href", url)
+        el.text = title or url
+
+    def _media(self, el: lxml.html.HtmlElement) -> None:
+        for name in ("src", "poster"):
+            value = el.get(name)
+            if value:
+                el.set(name, clean_url(value, self.base, self.rules))
+
+    def _leaf(self, el: lxml.html.HtmlElement) -> bool:
+        """Text rules on short leaf elements: share labels go, the date line is read."""
+        text = (el.text or "").strip()
+        if not text or len(text) > _LEAF_TEXT_MAX:
+            return False
+        for date_rule in self.rules.dates:
+            found = date_rule.pattern.fullmatch(text)
+            if found:
+                self.date_hint = _to_utc(found, date_rule) or self.date_hint
+                if date_rule.remove:
+                    el.drop_tree()
+                    return True
+        pattern = self.rules.remove_text
+        if pattern is not None and pattern.fullmatch(text):
+            el.drop_tree()
+            return True
+        return False
+
+
+def _to_utc(found: re.Match[str], rule: DateRule) -> datetime | None:
+    groups = found.groupdict()
+    try:
+        local = datetime(
+            int(groups["year"]), int(groups["month"]), int(groups["day"]),
+            int(groups.get("hour") or 0), int(groups.get("minute") or 0),
+            int(groups.get("second") or 0), tzinfo=rule.timezone,
+        )
+    except ValueError:  # 31/02, 25:00: not a date after all
+        return None
+    return local.astimezone(UTC)
+
+
+def _trim_edges(body: lxml.html.HtmlElement) -> None:
+    """Leading and trailing <br>/<hr> are separators left over from removed chrome."""
+    for index in (-1, 0):
+        while len(body) and body[index].tag in ("br", "hr"):
+            el = body[index]
+            if (el.tail and el.tail.strip()) or (index == 0 and body.text and body.text.strip()):
+                break
+            el.drop_tree()

@@ -1,0 +1,313 @@
+"""The `feedvault` command: thin wrappers over :mod:`feedvault.vault`.
+
+Imports are lazy so that `feedvault --help` starts fast. A FeedvaultError becomes one line on
+stderr and exit status 1; argparse's usage errors exit with 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from feedvault.models import Entry, EntryVersion, Feed
+    from feedvault.vault import Vault
+
+Handler = Callable[["Vault", argparse.Namespace], int]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "handler", None):
+        parser.print_help()
+        return 2
+    from feedvault.errors import FeedvaultError
+
+    try:
+        from feedvault.vault import open_vault
+
+        with open_vault(args.db) as vault:
+            return int(args.handler(vault, args))
+    except FeedvaultError as exc:
+        print(f"feedvault: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("feedvault: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="feedvault",
+        description="Keep news feeds forever: every item, every edit, the original bytes.",
+    )
+    parser.add_argument("--db", metavar="URL_OR_PATH",
+                        help="vault database (default: FEEDVAULT_DB or "
+                             "$XDG_DATA_HOME/feedvault/vault.db)")
+    parser.add_argument("--version", action="version", version=_version())
+    sub = parser.add_subparsers(title="commands", metavar="COMMAND")
+
+    p = _cmd(sub, "add", cmd_add, "subscribe to a feed URL or a local feed file")
+    p.add_argument("source", help="http(s) URL or path of a feed file")
+    p.add_argument("--name", help="display name (default: the feed's title)")
+    p.add_argument("--slug", help="short name used in commands and paths")
+    p.add_argument("--no-update", action="store_true", help="do not fetch it now")
+    p.add_argument("--json", action="store_true")
+
+    p = _cmd(sub, "remove", cmd_remove, "delete a feed and everything kept of it")
+    p.add_argument("slug")
+    p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+
+    p = _cmd(sub, "update", cmd_update, "fetch feeds and store what is new or changed")
+    p.add_argument("slugs", nargs="*", metavar="SLUG", help="feeds to update (default: all)")
+    p.add_argument("--json", action="store_true")
+
+    p = _cmd(sub, "run", cmd_run, "keep the vault updated until stopped (the main job)")
+    p.add_argument("--interval", type=_positive_float, default=1800.0, metavar="SECONDS",
+                   help="seconds between rounds of updates (default: 1800)")
+    p.add_argument("--once", action="store_true", help="run one round and exit")
+
+    p = _cmd(sub, "feeds", cmd_feeds, "list feeds")
+    p.add_argument("--json", action="store_true")
+
+    p = _cmd(sub, "entries", cmd_entries, "list entries, newest first")
+    p.add_argument("--feed", metavar="SLUG")
+    p.add_argument("--limit", type=_positive_int, default=20, metavar="N")
+    p.add_argument("--json", action="store_true")
+
+    p = _cmd(sub, "show", cmd_show, "show one entry with its versions")
+    p.add_argument("entry_id", type=_positive_int, metavar="ENTRY_ID")
+    p.add_argument("--json", action="store_true")
+
+    p = _cmd(sub, "import", cmd_import, "import archive files or trees and OPML files")
+    p.add_argument("paths", nargs="+", metavar="PATH")
+    p.add_argument("--feed", metavar="SLUG", help="put all archive files into this feed")
+    p.add_argument("--json", action="store_true")
+
+    p = _cmd(sub, "export", None, "export the archive tree or the subscription list")
+    exp = p.add_subparsers(title="formats", metavar="FORMAT", required=True)
+    q = _cmd(exp, "markdown", cmd_export_markdown, "the duty-machine tree: articles/, lists/")
+    q.add_argument("dir", metavar="DIR")
+    q.add_argument("--feed", action="append", metavar="SLUG", help="only these feeds")
+    q.add_argument("--commit", action="store_true", help="git commit the changes in DIR")
+    q.add_argument("--json", action="store_true")
+    q = _cmd(exp, "opml", cmd_export_opml, "the subscription list as OPML")
+    q.add_argument("file", metavar="FILE")
+    return parser
+
+
+def _cmd(sub: Any, name: str, handler: Handler | None, help_text: str) -> argparse.ArgumentParser:
+    p: argparse.ArgumentParser = sub.add_parser(name, help=help_text, description=help_text)
+    if handler is not None:
+        p.set_defaults(handler=handler)
+    return p
+
+
+def _version() -> str:
+    from feedvault import __version__
+
+    return f"feedvault {__version__}"
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be positive: {text!r}")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be positive: {text!r}")
+    return value
+
+
+def _print_json(value: object) -> None:
+    json.dump(value, sys.stdout, ensure_ascii=False, indent=2)
+    sys.stdout.write("\n")
+
+
+# ---- commands ------------------------------------------------------------------------------
+
+
+def cmd_add(vault: Vault, args: argparse.Namespace) -> int:
+    from feedvault.errors import FeedvaultError
+
+    feed = vault.add_feed(args.source, name=args.name, slug=args.slug, update=False)
+    if not args.no_update:
+        result = vault.update([feed.slug])[0]
+        if result.status == "error" and vault.feed(feed.slug).entry_count == 0:
+            vault.remove_feed(feed.slug)
+            raise FeedvaultError(result.error or f"{feed.slug}: update failed")
+        feed = vault.feed(feed.slug)
+    if args.json:
+        _print_json(feed_json(feed))
+    else:
+        print(f"added {feed.slug}: {feed.name} ({feed.entry_count} entries)")
+    return 0
+
+
+def cmd_remove(vault: Vault, args: argparse.Namespace) -> int:
+    from feedvault.errors import UsageError
+
+    feed = vault.feed(args.slug)
+    if not args.yes:
+        if not sys.stdin.isatty():
+            raise UsageError("refusing to remove without confirmation; pass --yes")
+        answer = input(f"Remove {feed.slug} and its {feed.entry_count} entries for good? [y/N] ")
+        if answer.strip().lower() not in ("y", "yes"):
+            print("nothing removed")
+            return 1
+    count = vault.remove_feed(feed.slug)
+    print(f"removed {feed.slug} ({count} entries)")
+    return 0
+
+
+def cmd_update(vault: Vault, args: argparse.Namespace) -> int:
+    from feedvault.pipeline import UpdateResult
+
+    def show(result: UpdateResult) -> None:
+        if not args.json:
+            print(_summary(result), flush=True)
+
+    results = vault.update(args.slugs or None, on_result=show)
+    if args.json:
+        _print_json([r.as_dict() for r in results])
+    failed = [r for r in results if r.status == "error"]
+    return 1 if results and len(failed) == len(results) else 0
+
+
+def _summary(result: Any) -> str:
+    if result.error:
+        return f"{result.slug}: error: {result.error.removeprefix(result.slug + ': ')}"
+    if result.status == "not_modified":
+        return f"{result.slug}: not modified"
+    return (f"{result.slug}: {result.new} new, {result.changed} changed, "
+            f"{result.unchanged} unchanged")
+
+
+def cmd_run(vault: Vault, args: argparse.Namespace) -> int:
+    from feedvault.runner import run_forever
+
+    return run_forever(vault, interval=args.interval, once=args.once, report=_summary)
+
+
+def cmd_feeds(vault: Vault, args: argparse.Namespace) -> int:
+    feeds = vault.feeds()
+    if args.json:
+        _print_json([feed_json(f) for f in feeds])
+        return 0
+    for f in feeds:
+        state = f"error: {f.last_error}" if f.last_error else f.status
+        updated = f.last_updated.strftime("%Y-%m-%d %H:%M") if f.last_updated else "never"
+        print(f"{f.slug}\t{f.entry_count} entries\tupdated {updated}\t{state}\t{f.name}")
+    return 0
+
+
+def cmd_entries(vault: Vault, args: argparse.Namespace) -> int:
+    entries = vault.entries(args.feed, limit=args.limit)
+    if args.json:
+        _print_json([entry_json(e) for e in entries])
+        return 0
+    for e in entries:
+        print(f"{e.id}\t{e.published:%Y-%m-%d %H:%M}\t{e.feed_slug}\t{e.title}")
+    return 0
+
+
+def cmd_show(vault: Vault, args: argparse.Namespace) -> int:
+    entry = vault.entry(args.entry_id)
+    if args.json:
+        data = entry_json(entry)
+        data.update(raw_html=entry.raw_html, content_html=entry.content_html,
+                    versions=[version_json(v) for v in entry.versions])
+        _print_json(data)
+        return 0
+    print(f"{entry.title}\n{entry.link or ''}\nfeed: {entry.feed_slug}   published: "
+          f"{entry.published:%Y-%m-%d %H:%M} UTC ({entry.published_source})   first seen: "
+          f"{entry.first_seen:%Y-%m-%d %H:%M} UTC\n")
+    print(entry.text)
+    print(f"\nversions ({len(entry.versions)}):")
+    for v in entry.versions:
+        print(f"  {v.seq}\t{v.seen_at:%Y-%m-%d %H:%M}\t{v.source}\t{v.title}")
+    return 0
+
+
+def cmd_import(vault: Vault, args: argparse.Namespace) -> int:
+    result = vault.import_paths(args.paths, feed=args.feed)
+    if args.json:
+        _print_json(result.as_dict())
+    else:
+        print(f"imported {result.files} files: {result.new} new, {result.changed} changed, "
+              f"{result.unchanged} unchanged entries; {result.feeds_added} feeds and "
+              f"{result.subscriptions_added} subscriptions added")
+    for error in result.errors:
+        print(f"feedvault: error: {error}", file=sys.stderr)
+    return 1 if result.errors and result.files == 0 else 0
+
+
+def cmd_export_markdown(vault: Vault, args: argparse.Namespace) -> int:
+    stats = vault.export_markdown(args.dir, feeds=args.feed, commit=args.commit)
+    if args.json:
+        _print_json(dict(written=stats.written, updated=stats.updated,
+                         unchanged=stats.unchanged, feeds=stats.feeds))
+    else:
+        print(f"exported {stats.feeds} feeds: {stats.written} new, {stats.updated} updated, "
+              f"{stats.unchanged} unchanged files")
+    return 0
+
+
+def cmd_export_opml(vault: Vault, args: argparse.Namespace) -> int:
+    count = vault.export_opml(args.file)
+    print(f"wrote {count} subscriptions to {args.file}")
+    return 0
+
+
+# ---- JSON shapes -------------------------------------------------------------------------
+
+
+def feed_json(feed: Feed) -> dict[str, object]:
+    from feedvault.timeutil import iso
+
+    return {
+        "slug": feed.slug, "name": feed.name, "url": feed.url, "entries": feed.entry_count,
+        "last_updated": iso(feed.last_updated), "last_error": feed.last_error,
+        "status": feed.status, "error_count": feed.error_count,
+        "next_check": iso(feed.next_check),
+    }
+
+
+def entry_json(entry: Entry) -> dict[str, object]:
+    from feedvault.timeutil import iso
+
+    return {
+        "id": entry.id, "feed": entry.feed_slug, "title": entry.title, "link": entry.link,
+        "published": iso(entry.published), "text": entry.text,
+    }
+
+
+def version_json(version: EntryVersion) -> dict[str, object]:
+    from feedvault.timeutil import iso
+
+    return {
+        "seq": version.seq, "seen_at": iso(version.seen_at), "source": version.source,
+        "title": version.title, "link": version.link, "raw_html": version.raw_html,
+        "content_html": version.content_html, "text": version.text,
+        "content_hash": version.content_hash,
+    }
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

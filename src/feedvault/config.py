@@ -1,0 +1,83 @@
+"""One typed Settings object: command line > environment > config file > defaults.
+
+The config file is TOML at $XDG_CONFIG_HOME/feedvault/config.toml (or FEEDVAULT_CONFIG).
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from feedvault.errors import UsageError
+
+APP = "feedvault"
+
+
+def default_data_dir() -> Path:
+    xdg = os.environ.get("XDG_DATA_HOME")
+    if xdg:
+        return Path(xdg) / APP
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir(APP, appauthor=False))
+
+
+def default_config_path() -> Path:
+    explicit = os.environ.get("FEEDVAULT_CONFIG")
+    if explicit:
+        return Path(explicit)
+    xdg = os.environ.get("XDG_CONFIG_HOME")
+    if xdg:
+        return Path(xdg) / APP / "config.toml"
+    import platformdirs
+
+    return Path(platformdirs.user_config_dir(APP, appauthor=False)) / "config.toml"
+
+
+@dataclass(frozen=True)
+class Settings:
+    db: str
+    config_path: Path | None = None
+    rules_files: tuple[Path, ...] = ()
+    allow_networks: tuple[str, ...] = ()
+    fetch_timeout: float = 30.0
+    max_bytes: int = 20 * 1024 * 1024
+    raw: dict[str, Any] = field(default_factory=dict)  # the whole config file, for later stages
+
+
+def load_settings(db: str | None = None, config_path: Path | None = None) -> Settings:
+    path = config_path or default_config_path()
+    data = _read_config(path)
+    fetch = data.get("fetch", {}) if isinstance(data.get("fetch"), dict) else {}
+    db_value = db or os.environ.get("FEEDVAULT_DB") or data.get("db")
+    if not db_value:
+        db_value = str(default_data_dir() / "vault.db")
+    allow = os.environ.get("FEEDVAULT_ALLOW_NETWORKS")
+    networks = (
+        tuple(x.strip() for x in allow.split(",") if x.strip())
+        if allow is not None
+        else tuple(str(x) for x in fetch.get("allow_networks", ()))
+    )
+    rules = tuple(Path(str(p)).expanduser() for p in data.get("clean", {}).get("rules", ()))
+    return Settings(
+        db=str(db_value),
+        config_path=path if path.exists() else None,
+        rules_files=rules,
+        allow_networks=networks,
+        fetch_timeout=float(os.environ.get("FEEDVAULT_FETCH_TIMEOUT", fetch.get("timeout", 30.0))),
+        max_bytes=int(fetch.get("max_bytes", 20 * 1024 * 1024)),
+        raw=data,
+    )
+
+
+def _read_config(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError:
+        return {}
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise UsageError(f"config file {path}: {exc}") from exc

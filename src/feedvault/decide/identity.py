@@ -1,0 +1,31 @@
+"""Entry identity and version identity.
+
+An entry is the same article across fetches when its key is the same: the guid (a URL guid is
+canonicalised like a link), else the canonical link, else a hash of title and date. A version is
+the same when title, canonical link and the raw HTML are the same: tracking parameters or an
+http->https move are not edits.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+
+from feedvault.urls import canonical_url
+
+
+def entry_key(guid: str | None, link: str | None, title: str, published: datetime | None) -> str:
+    if guid:
+        if guid.startswith(("http://", "https://")):
+            return "u:" + canonical_url(guid)
+        return "g:" + guid
+    if link:
+        return "u:" + canonical_url(link)
+    stamp = published.isoformat() if published else ""
+    return "h:" + hashlib.sha1(f"{title}\x00{stamp}".encode()).hexdigest()
+
+
+def content_hash(title: str, link: str | None, raw_html: str) -> str:
+    link_key = canonical_url(link) if link else ""
+    data = f"{title.strip()}\x00{link_key}\x00{raw_html}".encode()
+    return hashlib.sha256(data).hexdigest()

@@ -1,0 +1,122 @@
+"""`feedvault import`: archive files, archive trees and OPML subscription lists into a vault.
+
+Archive files become entries with versions of source "archive"; the feed of each file is the
+name of its folder (``articles/<site>/<id>.md`` gives ``<site>``) unless one is given.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from feedvault.errors import FeedNotFound, FeedvaultError, UsageError
+from feedvault.models import Feed
+from feedvault.naming import slugify
+from feedvault.parse.model import ParsedEntry
+from feedvault.pipeline import store_entries
+from feedvault.store import FeedSpec
+from feedvault.timeutil import now_utc
+
+if TYPE_CHECKING:
+    from feedvault.vault import Vault
+
+BATCH = 500  # entries per transaction
+
+
+@dataclass
+class ImportResult:
+    files: int = 0
+    feeds_added: int = 0
+    subscriptions_added: int = 0
+    new: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, object]:
+        return dict(self.__dict__)
+
+
+def import_paths(vault: Vault, paths: list[Path], *, feed_slug: str | None = None) -> ImportResult:
+    from feedvault.archive.reader import iter_archive_paths, looks_like_opml
+
+    for path in paths:
+        if not path.exists():
+            raise UsageError(f"cannot import {path}: no such file or directory")
+    result = ImportResult()
+    opml = [p for p in paths if p.is_file() and looks_like_opml(p)]
+    for path in opml:
+        _import_opml(vault, path, result)
+    groups: dict[str, list[Path]] = defaultdict(list)
+    for file, hint in iter_archive_paths([p for p in paths if p not in opml]):
+        groups[feed_slug or hint].append(file)
+    for hint, files in groups.items():
+        _import_archive_group(vault, hint, files, result, explicit=feed_slug is not None)
+    return result
+
+
+def _import_opml(vault: Vault, path: Path, result: ImportResult) -> None:
+    from feedvault.archive.opml import read_opml
+
+    try:
+        subscriptions = read_opml(path.read_bytes(), path=str(path))
+    except (OSError, FeedvaultError) as exc:
+        result.errors.append(f"{path}: {exc}")
+        return
+    result.files += 1
+    known = {f.url for f in vault.feeds()}
+    for sub in subscriptions:
+        if sub.xml_url in known:
+            continue
+        try:
+            vault.add_feed(sub.xml_url, name=sub.title or None, update=False)
+        except FeedvaultError as exc:
+            result.errors.append(f"{path}: {sub.xml_url}: {exc}")
+            continue
+        known.add(sub.xml_url)
+        result.subscriptions_added += 1
+
+
+def _import_archive_group(vault: Vault, hint: str, files: list[Path], result: ImportResult,
+                          *, explicit: bool) -> None:
+    from feedvault.archive.reader import read_archive_file
+
+    feed = _feed_for(vault, hint, result, explicit=explicit)
+    entries: list[ParsedEntry] = []
+    for file in files:
+        try:
+            item = read_archive_file(file)
+        except FeedvaultError as exc:
+            result.errors.append(str(exc))
+            continue
+        result.files += 1
+        entries.append(ParsedEntry(
+            guid=None, link=item.link, title=item.title, content_html=item.html,
+            summary_html=None, published=item.published, updated=None,
+        ))
+        if len(entries) >= BATCH:
+            _store(vault, feed, entries, result)
+            entries = []
+    if entries:
+        _store(vault, feed, entries, result)
+
+
+def _store(vault: Vault, feed: Feed, entries: list[ParsedEntry], result: ImportResult) -> None:
+    counts = store_entries(vault.store, feed, entries, seen_at=now_utc(), rules=vault.rules,
+                           source="archive")
+    result.new += counts.new
+    result.changed += counts.changed
+    result.unchanged += counts.unchanged
+
+
+def _feed_for(vault: Vault, hint: str, result: ImportResult, *, explicit: bool) -> Feed:
+    slug = hint if explicit else (slugify(hint) or "archive")
+    try:
+        return vault.store.get_feed(slug)
+    except FeedNotFound:
+        if explicit and slugify(slug) != slug:
+            raise UsageError(f"bad slug {slug!r}") from None
+        result.feeds_added += 1
+        return vault.store.add_feed(FeedSpec(slug=slug, name=hint, url=None))

@@ -1,0 +1,92 @@
+"""Element names -> the short keys the RSS/Atom readers dispatch on.
+
+RSS 0.9x/1.0/2.0 and both Atom namespaces map to bare local names (``title``, ``link``,
+``entry``), because their elements mean the same thing and real feeds mix them (Atom 0.3
+without a namespace, ``atom:link`` in RSS). Extension namespaces we read keep a prefix
+(``dc:date``, ``content:encoded``); everything else becomes ``?:local`` and is ignored. The
+mapping is cached per Clark-notation tag so each child costs one dict lookup.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urljoin
+
+from lxml import etree
+
+from feedvault.urls import resolve
+
+ATOM10_NS = "http://www.w3.org/2005/Atom"
+ATOM03_NS = "http://purl.org/atom/ns#"
+RSS10_NS = "http://purl.org/rss/1.0/"
+RSS090_NS = "http://my.netscape.com/rdf/simple/0.9/"
+RDF_NS = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+XML_BASE = "{http://www.w3.org/XML/1998/namespace}base"
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+
+NAMESPACES: dict[str, str] = {
+    ATOM10_NS: "", ATOM03_NS: "", RSS10_NS: "", RSS090_NS: "",
+    "http://backend.userland.com/rss2": "", "http://backend.userland.com/rss": "",
+    "http://purl.org/net/rss1.1#": "", "http://channel.netscape.com/rdf/simple/0.9/": "",
+    "http://purl.org/dc/elements/1.1/": "dc:", "http://purl.org/dc/elements/1.0/": "dc:",
+    "http://purl.org/dc/terms/": "dcterms:",
+    "http://purl.org/rss/1.0/modules/content/": "content:",
+    "http://www.w3.org/1999/xhtml": "xhtml:", RDF_NS: "rdf:",
+}
+# Conventional prefixes, for feeds that use them without declaring them.
+PREFIXES: dict[str, str] = {
+    "atom": "", "atom10": "", "dc": "dc:", "dcterms": "dcterms:", "content": "content:",
+    "xhtml": "xhtml:", "rdf": "rdf:",
+}
+_CACHE: dict[str, str] = {}
+
+
+def key(tag: str) -> str:
+    """The dispatch key of an element tag (Clark notation or an undeclared ``p:name``)."""
+    found = _CACHE.get(tag)
+    if found is not None:
+        return found
+    if tag[:1] == "{":
+        ns, _, local = tag[1:].partition("}")
+        prefix = NAMESPACES.get(ns, "?:")
+    elif ":" in tag:
+        raw, _, local = tag.partition(":")
+        prefix = PREFIXES.get(raw.lower(), "?:")
+    else:
+        prefix, local = "", tag
+    found = prefix + local
+    if len(_CACHE) < 4096:  # a hostile feed with endless tag names cannot grow this forever
+        _CACHE[tag] = found
+    return found
+
+
+def base_for(el: etree._Element, url: str | None, fallback: str | None) -> str | None:
+    """The base URL in force at ``el``: its xml:base chain resolved against ``url``;
+    ``fallback`` (the feed's link, or ``url``) when no ancestor sets xml:base."""
+    chain: list[str] = []
+    node: etree._Element | None = el
+    while node is not None:
+        value = node.get(XML_BASE)
+        if value:
+            chain.append(value.strip())
+        node = node.getparent()
+    if not chain:
+        return fallback
+    base = url
+    for value in reversed(chain):
+        try:
+            base = urljoin(base, value) if base else value
+        except ValueError:
+            base = value
+    return base
+
+
+def absolute(base: str | None, link: str | None) -> str | None:
+    """``link`` resolved against ``base``; absolute http(s) links skip the join."""
+    if not link:
+        return None
+    link = link.strip()
+    if not link:
+        return None
+    if link.startswith(("http://", "https://")):
+        return link
+    return resolve(base, link)

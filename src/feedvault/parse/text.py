@@ -1,0 +1,103 @@
+"""Text helpers for feed elements: inner markup, plain-text titles, HTML entities in XML.
+
+Titles are shown as plain text everywhere (lists, the archive's ``[title](link)``), so they
+are reduced to text here once; content keeps its markup as carried.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from html.entities import name2codepoint
+
+from lxml import etree
+
+XHTML_NS = "http://www.w3.org/1999/xhtml"
+_XMLNS_DECL = re.compile(r'\sxmlns(?::[A-Za-z_][\w.-]*)?="[^"]*"')
+_TAG = re.compile(r"<[^>]*>")
+_HTMLISH = re.compile(r"</?[A-Za-z][A-Za-z0-9]*(?:\s[^<>]*)?/?>|&(?:#\d+|#x[0-9a-fA-F]+|\w+);")
+_ENTITY = re.compile(r"&(?:#\d+|#[xX][0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);")
+_XML_ENTITIES = frozenset({b"amp", b"lt", b"gt", b"quot", b"apos"})
+_BYTES_ENTITY = re.compile(rb"&([A-Za-z][A-Za-z0-9]*);")
+
+
+def collapse(text: str) -> str:
+    """Whitespace runs made one space, ends stripped."""
+    return " ".join(text.split())
+
+
+def escape(text: str) -> str:
+    """Plain text as HTML (no quote escaping: it is element content, not an attribute)."""
+    return html.escape(text, quote=False)
+
+
+def unescape(text: str) -> str:
+    """Decode character references that end with ``;`` only.
+
+    ``html.unescape`` also decodes legacy names without ``;`` (``&copy``, ``&not``), which
+    turns plain text like ``AT&notes`` into ``AT¬es``.
+    """
+    if "&" not in text:
+        return text
+    return _ENTITY.sub(lambda m: html.unescape(m.group(0)), text)
+
+
+def strip_tags(markup: str) -> str:
+    """Text of an HTML fragment: tags removed, entities decoded."""
+    return unescape(_TAG.sub("", markup)) if "<" in markup or "&" in markup else markup
+
+
+def looks_like_html(text: str) -> bool:
+    return ("<" in text or "&" in text) and _HTMLISH.search(text) is not None
+
+
+def element_text(el: etree._Element) -> str:
+    """The character data of ``el`` and its descendants (entity nodes contribute nothing)."""
+    if len(el) == 0:
+        return el.text or ""
+    return "".join(t for t in el.itertext() if isinstance(t, str))
+
+
+def inner_markup(el: etree._Element) -> str:
+    """The content of ``el`` as written: text, child elements serialised, without the
+    ``xmlns`` declarations that serialising a namespaced child adds."""
+    if len(el) == 0:
+        return el.text or ""
+    parts = [el.text or ""]
+    for child in el:
+        parts.append(etree.tostring(child, encoding="unicode", with_tail=True))
+    markup = "".join(parts)
+    if "xmlns" in markup:
+        markup = _XMLNS_DECL.sub("", markup)
+    prefixes = [p for p, ns in el.nsmap.items() if ns == XHTML_NS and p]
+    for prefix in prefixes:
+        markup = markup.replace(f"<{prefix}:", "<").replace(f"</{prefix}:", "</")
+    return markup
+
+
+def xhtml_content(el: etree._Element) -> str:
+    """Atom ``type="xhtml"``: the markup inside the wrapping ``<div>``."""
+    children = [c for c in el if isinstance(c.tag, str)]
+    if (
+        len(children) == 1
+        and etree.QName(children[0]).localname == "div"
+        and not (el.text or "").strip()
+        and not (children[0].tail or "").strip()
+    ):
+        return inner_markup(children[0])
+    return inner_markup(el)
+
+
+def fix_html_entities(data: bytes) -> bytes:
+    """Replace HTML-only named entities (``&nbsp;``) by numeric references XML accepts."""
+
+    def repl(match: re.Match[bytes]) -> bytes:
+        name = match.group(1)
+        if name in _XML_ENTITIES:
+            return match.group(0)
+        code = name2codepoint.get(name.decode("ascii"))
+        if code is None:
+            return b"&amp;" + name + b";"
+        return b"&#%d;" % code
+
+    return _BYTES_ENTITY.sub(repl, data)

@@ -1,0 +1,75 @@
+"""UTF-8 bytes -> an lxml tree, strictly when possible, recovering when not.
+
+The strict parse is the fast path (almost every real feed is well formed). When it fails
+we record libxml2's message as a warning, replace HTML-only entities (``&nbsp;``) that XML
+does not know, and parse again; if that fails too, libxml2's recover mode keeps what it can.
+The parser never resolves entities, loads a DTD or touches the network (XXE and
+"billion laughs" are inert), and keeps libxml2's size limits (huge_tree=False).
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+
+from lxml import etree
+
+from feedvault.errors import ParseError
+from feedvault.parse.text import fix_html_entities
+
+_LOCAL = threading.local()
+_HTML_START = re.compile(rb"\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html[\s>])", re.I | re.S)
+_FEED_START = re.compile(rb"<(?:\?xml|rss|feed|rdf:RDF|RDF|channel)[\s>]")
+
+
+def _parser(recover: bool) -> etree.XMLParser:
+    """One parser per thread and mode: lxml parsers are reusable but not thread-safe."""
+    name = "recover" if recover else "strict"
+    parser: etree.XMLParser | None = getattr(_LOCAL, name, None)
+    if parser is None:
+        parser = etree.XMLParser(
+            encoding="utf-8", recover=recover, resolve_entities=False, no_network=True,
+            huge_tree=False, load_dtd=False, dtd_validation=False, remove_comments=True,
+            remove_pis=True, strip_cdata=True,
+        )
+        setattr(_LOCAL, name, parser)
+    return parser
+
+
+def parse_xml(data: bytes, url: str | None) -> tuple[etree._Element, list[str]]:
+    """The document's root element and the problems recovered from."""
+    warnings: list[str] = []
+    data = _skip_junk(data, url, warnings)
+    try:
+        return etree.fromstring(data, _parser(False), base_url=url), warnings
+    except etree.XMLSyntaxError as error:
+        warnings.append(f"not well formed: {error.msg.split(', line')[0]} line {error.lineno}")
+    if b"&" in data and b"<!ENTITY" not in data:
+        fixed = fix_html_entities(data)
+        if fixed != data:
+            data = fixed
+            try:
+                return etree.fromstring(data, _parser(False), base_url=url), warnings
+            except etree.XMLSyntaxError:
+                pass
+    try:
+        root = etree.fromstring(data, _parser(True), base_url=url)
+    except etree.XMLSyntaxError as error:
+        raise ParseError(f"not a feed: unreadable XML ({error.msg})", url=url) from None
+    if root is None:
+        raise ParseError("not a feed: no XML elements could be recovered", url=url)
+    return root, warnings
+
+
+def _skip_junk(data: bytes, url: str | None, warnings: list[str]) -> bytes:
+    """Refuse HTML pages and drop junk (blank lines, PHP notices) before the document."""
+    if _HTML_START.match(data[:4096]):
+        raise ParseError("not a feed: an HTML page", url=url)
+    stripped = data.lstrip()
+    if stripped[:1] == b"<":
+        return stripped
+    match = _FEED_START.search(data, 0, 4096)
+    if match is None:
+        raise ParseError("not a feed: neither XML nor JSON", url=url)
+    warnings.append(f"skipped {match.start()} bytes before the document")
+    return data[match.start():]

@@ -1,0 +1,162 @@
+"""The only place that connects the stages to storage: parse -> decide -> clean -> store.
+
+Cleaning runs after the decider so that an unchanged entry costs a hash, not a clean; each new
+or changed entry is parsed, cleaned and tokenised exactly once. The store writes the entries, the
+versions, the search rows and the feed's HTTP state in one transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from feedvault.clean import RuleSet, clean_entry
+from feedvault.decide import decide
+from feedvault.decide.decider import Candidate, candidates
+from feedvault.errors import ParseError
+from feedvault.models import Feed
+from feedvault.parse import parse_feed
+from feedvault.parse.model import ParsedEntry
+from feedvault.store.base import (
+    EntryState,
+    FeedStateUpdate,
+    NewEntry,
+    NewVersion,
+    Storage,
+    UpdateBatch,
+)
+
+
+@dataclass(slots=True)
+class UpdateResult:
+    """What one feed update did; `status` is ok, not_modified, gone or error."""
+
+    slug: str
+    status: str = "ok"
+    new: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    error: str | None = None
+    warnings: tuple[str, ...] = field(default=())
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "feed": self.slug, "status": self.status, "new": self.new, "changed": self.changed,
+            "unchanged": self.unchanged, "error": self.error, "warnings": list(self.warnings),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """Feed bytes with what the transport said about them."""
+
+    data: bytes
+    url: str | None
+    content_type: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    permanent_url: str | None = None
+
+
+def ingest(store: Storage, feed: Feed, doc: Document, *, seen_at: datetime,
+           rules: RuleSet | None = None) -> UpdateResult:
+    """Parse one feed document and store what is new or changed, all in one transaction."""
+    try:
+        parsed = parse_feed(doc.data, url=doc.url, content_type=doc.content_type)
+    except ParseError as exc:
+        message = f"{feed.slug}: {exc}"
+        store.record_feed_error(feed.id, message, seen_at)
+        return UpdateResult(feed.slug, status="error", error=message)
+    warning = "; ".join(parsed.warnings)[:500] or None
+    state = FeedStateUpdate(
+        etag=doc.etag, last_modified=doc.last_modified, site_url=parsed.link,
+        title=parsed.title or None, url=doc.permanent_url, warning=warning, status="ok",
+    )
+    result = store_entries(store, feed, parsed.entries, seen_at=seen_at, rules=rules,
+                           site_link=parsed.link, doc=doc, feed_state=state)
+    result.warnings = parsed.warnings
+    return result
+
+
+def store_entries(store: Storage, feed: Feed, entries: Sequence[ParsedEntry], *,
+                  seen_at: datetime, rules: RuleSet | None = None, site_link: str | None = None,
+                  source: str = "feed", doc: Document | None = None,
+                  feed_state: FeedStateUpdate | None = None) -> UpdateResult:
+    """Decide, clean and write entries of one feed (from a feed document or archive files)."""
+    cands, _ = candidates(entries)
+    states = store.entry_states(feed.id, [c.key for c in cands])
+    decision = decide(cands, states)
+    ctx = _Context(feed, site_link, rules, source)
+    new_entries = [_new_entry(c, ctx, seen_at) for c in decision.new]
+    changed = [
+        (entry_id, _version(c, ctx)[0], _published_update(c.parsed, states[c.key]))
+        for entry_id, c in decision.changed
+    ]
+    anything = bool(new_entries or changed)
+    batch = UpdateBatch(
+        seen_at=seen_at,
+        new_entries=new_entries,
+        changed=changed,
+        unchanged_ids=decision.unchanged,
+        document=doc.data if anything and doc is not None else None,
+        document_url=doc.url if doc else None,
+        document_type=doc.content_type if doc else None,
+        feed_state=feed_state or FeedStateUpdate(clear_error=False),
+    )
+    counts = store.apply_update(feed.id, batch)
+    return UpdateResult(feed.slug, "ok", counts.new, counts.changed, counts.unchanged)
+
+
+@dataclass(frozen=True, slots=True)
+class _Context:
+    feed: Feed
+    site_link: str | None
+    rules: RuleSet | None
+    source: str
+
+
+def _version(cand: Candidate, ctx: _Context) -> tuple[NewVersion, datetime | None]:
+    entry = cand.parsed
+    cleaned = clean_entry(
+        entry.content_html,
+        base_url=entry.base_url or entry.link or ctx.site_link,
+        link=entry.link,
+        feed_slug=ctx.feed.slug,
+        rules=ctx.rules,
+    )
+    version = NewVersion(
+        title=entry.title, link=entry.link, raw_html=entry.content_html,
+        content_html=cleaned.html, text=cleaned.text, content_hash=cand.content_hash,
+        source=ctx.source,
+    )
+    return version, cleaned.date_hint
+
+
+def _new_entry(cand: Candidate, ctx: _Context, seen_at: datetime) -> NewEntry:
+    version, date_hint = _version(cand, ctx)
+    entry = cand.parsed
+    published, source = _published(entry, date_hint, seen_at)
+    if source == "feed" and ctx.source == "archive":
+        source = "archive"
+    return NewEntry(
+        key=cand.key, guid=entry.guid, published=published, published_source=source,
+        updated=entry.updated, author=entry.author, version=version,
+    )
+
+
+def _published(entry: ParsedEntry, date_hint: datetime | None,
+               seen_at: datetime) -> tuple[datetime, str]:
+    """The feed's date, else the article's own date line, else when we first saw it."""
+    if entry.published or entry.updated:
+        return (entry.published or entry.updated), "feed"  # type: ignore[return-value]
+    if date_hint is not None:
+        return date_hint, "page"
+    return seen_at, "first_seen"
+
+
+def _published_update(entry: ParsedEntry, state: EntryState) -> datetime | None:
+    """A feed date replaces a guessed one, never an earlier feed date."""
+    if state.published_source in ("feed", "archive"):
+        return None
+    return entry.published or entry.updated

@@ -1,0 +1,60 @@
+"""Turn folded text into index tokens that give exact substring recall for CJK.
+
+Word tokenizers index a whole Chinese clause as one "word", so a two-character query finds
+almost nothing. Instead each run of CJK characters becomes its overlapping bigrams followed
+by the run's last character on its own::
+
+    美国总统  ->  美国 国总 总统 统
+
+* a query run of m >= 2 characters is the phrase of its m-1 bigrams; the phrase can only
+  match inside one run because every run ends with a unigram, never a bigram;
+* a 1-character query ``c`` is in a run iff some token of the run starts with ``c``
+  (the bigram it starts, or the terminal unigram) - a prefix query ``c*``.
+
+Latin (and any other space-separated script) words are kept whole. Tokens are joined by
+spaces and contain no ASCII punctuation, so FTS5's ``ascii`` tokenizer (and PostgreSQL's
+``simple`` parser on an array) re-splits them exactly as written here.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from feedvault.search.fold import fold
+
+# Han (incl. extensions and compatibility), kana, Hangul, iteration marks.
+CJK_CLASS = (
+    "\u3005\u3006\u3007\u3040-\u30ff\u3105-\u312f\u3131-\u318e\u31a0-\u31ff"
+    "\u3400-\u4dbf\u4e00-\u9fff\ua960-\ua97f\uac00-\ud7af\uf900-\ufaff"
+    "\U00020000-\U0003134f"
+)
+_CJK_RUN = f"[{CJK_CLASS}]+"
+_WORD = f"(?:(?![{CJK_CLASS}])[^\\W_])+"
+# One pass finds both kinds of run, in order; group 1 is a CJK run, group 2 a word.
+_TOKEN_RE = re.compile(f"({_CJK_RUN})|({_WORD})")
+CJK_RE = re.compile(_CJK_RUN)
+WORD_RE = re.compile(_WORD)
+
+
+def cjk_tokens(run: str) -> list[str]:
+    """Bigrams of a CJK run, then its last character."""
+    return [run[i : i + 2] for i in range(len(run) - 1)] + [run[-1]]
+
+
+def split_folded(folded: str) -> Iterator[tuple[bool, str]]:
+    """Yield ``(is_cjk, run)`` for each CJK run and each word of already folded text."""
+    for m in _TOKEN_RE.finditer(folded):
+        cjk, word = m.group(1), m.group(2)
+        yield (True, cjk) if cjk else (False, word)
+
+
+def index_tokens(text: str) -> str:
+    """The space-separated token string to store in the index for ``text`` (folded here)."""
+    out: list[str] = []
+    for is_cjk, run in split_folded(fold(text)):
+        if is_cjk:
+            out.extend(cjk_tokens(run))
+        else:
+            out.append(run)
+    return " ".join(out)

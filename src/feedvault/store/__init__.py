@@ -1,0 +1,35 @@
+"""Storage: the Storage protocol and its backends. All SQL lives below this package."""
+
+from __future__ import annotations
+
+from feedvault.store.base import (
+    EntryState,
+    FeedSpec,
+    FeedStateUpdate,
+    NewEntry,
+    NewVersion,
+    Storage,
+    UpdateBatch,
+)
+
+__all__ = [
+    "EntryState",
+    "FeedSpec",
+    "FeedStateUpdate",
+    "NewEntry",
+    "NewVersion",
+    "Storage",
+    "UpdateBatch",
+    "open_storage",
+]
+
+
+def open_storage(db: str) -> Storage:
+    """Open the store named by ``db``: a SQLite path (the default backend) or a URL."""
+    if db.startswith(("postgresql://", "postgres://")):
+        from feedvault.errors import StorageError
+
+        raise StorageError("PostgreSQL is not supported yet; use a SQLite path")
+    from feedvault.store.sqlite.store import SqliteStorage
+
+    return SqliteStorage(db.removeprefix("sqlite:///").removeprefix("sqlite://"))

@@ -1,0 +1,122 @@
+"""The storage interface every backend implements, and the values that cross it.
+
+The pipeline decides *what* changes (new entries, new versions, feed state); a backend only
+writes it, all of one feed update in one transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
+
+from feedvault.models import Entry, EntryVersion, Feed
+
+
+@dataclass(frozen=True, slots=True)
+class FeedSpec:
+    slug: str
+    name: str
+    url: str | None
+    site_url: str | None = None
+    settings: dict[str, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class EntryState:
+    """What the decider needs to know of a stored entry."""
+
+    entry_id: int
+    content_hash: str
+    version_count: int
+    published_source: str
+    source: str  # source of the current version
+
+
+@dataclass(frozen=True, slots=True)
+class NewVersion:
+    title: str
+    link: str | None
+    raw_html: str
+    content_html: str
+    text: str
+    content_hash: str
+    source: str = "feed"
+
+
+@dataclass(frozen=True, slots=True)
+class NewEntry:
+    key: str
+    guid: str | None
+    published: datetime
+    published_source: str
+    updated: datetime | None
+    author: str | None
+    version: NewVersion
+
+
+@dataclass(frozen=True, slots=True)
+class FeedStateUpdate:
+    """Feed fields written together with the entries (None leaves a field as it is)."""
+
+    last_updated: datetime | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    title: str | None = None
+    site_url: str | None = None
+    url: str | None = None  # a permanent redirect
+    clear_error: bool = True
+    warning: str | None = None
+    status: str | None = None
+    next_check: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class UpdateBatch:
+    """Everything one feed update writes: committed all together or not at all."""
+
+    seen_at: datetime
+    new_entries: Sequence[NewEntry] = ()
+    changed: Sequence[tuple[int, NewVersion, datetime | None]] = ()  # entry id, version, published
+    unchanged_ids: Sequence[int] = ()
+    document: bytes | None = None  # the original feed bytes, kept when anything changed
+    document_url: str | None = None
+    document_type: str | None = None
+    feed_state: FeedStateUpdate = field(default_factory=FeedStateUpdate)
+
+
+@dataclass(frozen=True, slots=True)
+class UpdateCounts:
+    new: int
+    changed: int
+    unchanged: int
+
+
+class Storage(Protocol):
+    """What the pipeline and the API need from a database."""
+
+    def close(self) -> None: ...
+
+    # feeds
+    def add_feed(self, spec: FeedSpec) -> Feed: ...
+    def get_feed(self, slug: str) -> Feed: ...
+    def list_feeds(self) -> list[Feed]: ...
+    def remove_feed(self, slug: str) -> int: ...
+    def slug_taken(self, slug: str) -> bool: ...
+    def record_feed_error(self, feed_id: int, message: str, at: datetime,
+                          next_check: datetime | None = None, status: str | None = None) -> None: ...
+    def set_feed_settings(self, feed_id: int, settings: dict[str, object]) -> None: ...
+
+    # entries
+    def entry_states(self, feed_id: int, keys: Sequence[str]) -> dict[str, EntryState]: ...
+    def apply_update(self, feed_id: int, batch: UpdateBatch) -> UpdateCounts: ...
+    def list_entries(self, feed_id: int | None = None, limit: int | None = 50,
+                     offset: int = 0, oldest_first: bool = False) -> list[Entry]: ...
+    def get_entry(self, entry_id: int, with_versions: bool = True) -> Entry: ...
+    def get_entries(self, entry_ids: Sequence[int]) -> list[Entry]: ...
+    def versions(self, entry_id: int) -> list[EntryVersion]: ...
+    def get_document(self, sha: str) -> bytes: ...
+    def iter_versions_for_reclean(self, feed_id: int | None) -> Iterable[EntryVersion]: ...
+    def rewrite_clean(self, rows: Sequence[tuple[int, str, str]]) -> None: ...
+    def integrity_check(self) -> str: ...

@@ -1,0 +1,106 @@
+"""Schema migrations for the SQLite backend.
+
+Each migration is a list of statements applied in one transaction; ``PRAGMA user_version``
+records how far a database has come, so opening an old vault upgrades it in place.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+
+from feedvault.errors import StorageError
+
+_V1 = """
+CREATE TABLE feeds (
+    id INTEGER PRIMARY KEY,
+    slug TEXT NOT NULL UNIQUE,
+    name TEXT NOT NULL,
+    url TEXT,
+    site_url TEXT,
+    added_at INTEGER NOT NULL,
+    last_updated INTEGER,
+    last_error TEXT,
+    etag TEXT,
+    last_modified TEXT,
+    status TEXT NOT NULL DEFAULT 'ok',
+    error_count INTEGER NOT NULL DEFAULT 0,
+    next_check INTEGER,
+    settings TEXT NOT NULL DEFAULT '{}'
+);
+CREATE TABLE documents (
+    sha TEXT PRIMARY KEY,
+    feed_id INTEGER NOT NULL REFERENCES feeds(id),
+    fetched_at INTEGER NOT NULL,
+    url TEXT,
+    content_type TEXT,
+    size INTEGER NOT NULL,
+    data BLOB NOT NULL
+);
+CREATE TABLE entries (
+    id INTEGER PRIMARY KEY,
+    feed_id INTEGER NOT NULL REFERENCES feeds(id),
+    key TEXT NOT NULL,
+    guid TEXT,
+    published INTEGER NOT NULL,
+    published_source TEXT NOT NULL,
+    updated INTEGER,
+    first_seen INTEGER NOT NULL,
+    last_seen INTEGER NOT NULL,
+    author TEXT,
+    current_version INTEGER,
+    version_count INTEGER NOT NULL DEFAULT 1,
+    UNIQUE (feed_id, key)
+);
+CREATE INDEX entries_feed_published ON entries (feed_id, published DESC, id DESC);
+CREATE INDEX entries_published ON entries (published DESC, id DESC);
+CREATE TABLE versions (
+    id INTEGER PRIMARY KEY,
+    entry_id INTEGER NOT NULL REFERENCES entries(id),
+    seq INTEGER NOT NULL,
+    seen_at INTEGER NOT NULL,
+    source TEXT NOT NULL,
+    title TEXT NOT NULL,
+    link TEXT,
+    raw_html TEXT NOT NULL,
+    content_hash TEXT NOT NULL,
+    content_html TEXT NOT NULL,
+    text TEXT NOT NULL,
+    document_sha TEXT,
+    UNIQUE (entry_id, seq)
+);
+"""
+
+
+def _v1(conn: sqlite3.Connection) -> None:
+    for statement in _V1.split(";"):
+        if statement.strip():
+            conn.execute(statement)
+
+
+def _v2_search(conn: sqlite3.Connection) -> None:
+    from feedvault.store.sqlite import search_index
+
+    search_index.create_schema(conn)
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2_search]
+
+
+def migrate(conn: sqlite3.Connection) -> None:
+    """Bring the database up to the newest schema, one transaction per migration."""
+    current = conn.execute("PRAGMA user_version").fetchone()[0]
+    if current > len(MIGRATIONS):
+        raise StorageError(
+            f"database schema version {current} is newer than this feedvault "
+            f"({len(MIGRATIONS)}); upgrade feedvault"
+        )
+    for version in range(current, len(MIGRATIONS)):
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            MIGRATIONS[version](conn)
+            conn.execute(f"PRAGMA user_version = {version + 1}")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")

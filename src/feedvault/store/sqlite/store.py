@@ -1,0 +1,364 @@
+"""SqliteStorage: the Storage protocol over one SQLite file (WAL, one transaction per update)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+import zlib
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from feedvault.errors import EntryNotFound, FeedNotFound, StorageError, UsageError
+from feedvault.models import Entry, EntryVersion, Feed
+from feedvault.store.base import (
+    EntryState,
+    FeedSpec,
+    NewVersion,
+    UpdateBatch,
+    UpdateCounts,
+)
+from feedvault.store.sqlite import schema
+from feedvault.timeutil import from_ms, to_ms
+
+_FEED_COLUMNS = (
+    "f.id, f.slug, f.name, f.url, f.site_url, f.added_at, f.last_updated, f.last_error, f.etag, "
+    "f.last_modified, f.status, f.error_count, f.next_check, f.settings"
+)
+_ENTRY_COLUMNS = (
+    "e.id, e.feed_id, f.slug, e.key, e.guid, v.title, v.link, e.published, e.published_source, "
+    "e.updated, e.first_seen, e.last_seen, e.author, v.raw_html, v.content_html, v.text, "
+    "e.version_count"
+)
+_VERSION_COLUMNS = (
+    "id, entry_id, seq, seen_at, title, link, raw_html, content_html, text, content_hash, source, "
+    "document_sha"
+)
+
+
+class SqliteStorage:
+    """One vault in one SQLite file. Not shared between threads; open one per thread."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        if path != ":memory:":
+            parent = Path(path).expanduser().parent
+            try:
+                parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StorageError(f"cannot create {parent}: {exc.strerror}") from exc
+        try:
+            self.conn = sqlite3.connect(
+                str(Path(path).expanduser()) if path != ":memory:" else path,
+                isolation_level=None,
+                timeout=30.0,
+                check_same_thread=False,
+            )
+            self.conn.execute("PRAGMA journal_mode=WAL")
+            self.conn.execute("PRAGMA synchronous=NORMAL")
+            self.conn.execute("PRAGMA foreign_keys=ON")
+            self.conn.execute("PRAGMA busy_timeout=30000")
+            schema.migrate(self.conn)
+        except sqlite3.DatabaseError as exc:
+            raise StorageError(f"cannot open vault {path}: {exc}") from exc
+
+    def close(self) -> None:
+        self.conn.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """BEGIN IMMEDIATE ... COMMIT: writers queue instead of failing with 'database is locked'."""
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.conn
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        self.conn.execute("COMMIT")
+
+    # ---- feeds -------------------------------------------------------------------------
+
+    def add_feed(self, spec: FeedSpec) -> Feed:
+        now = to_ms(datetime.now().astimezone())
+        try:
+            with self.transaction() as conn:
+                conn.execute(
+                    "INSERT INTO feeds (slug, name, url, site_url, added_at, settings) "
+                    "VALUES (?, ?, ?, ?, ?, ?)",
+                    (spec.slug, spec.name, spec.url, spec.site_url, now, json.dumps(spec.settings)),
+                )
+        except sqlite3.IntegrityError as exc:
+            raise UsageError(f"a feed with slug {spec.slug!r} already exists") from exc
+        return self.get_feed(spec.slug)
+
+    def get_feed(self, slug: str) -> Feed:
+        row = self.conn.execute(
+            f"SELECT {_FEED_COLUMNS}, (SELECT count(*) FROM entries WHERE feed_id = f.id) "
+            "FROM feeds f WHERE f.slug = ?",
+            (slug,),
+        ).fetchone()
+        if row is None:
+            raise FeedNotFound(slug)
+        return _feed(row)
+
+    def list_feeds(self) -> list[Feed]:
+        rows = self.conn.execute(
+            f"SELECT {_FEED_COLUMNS}, coalesce(c.n, 0) FROM feeds f "
+            "LEFT JOIN (SELECT feed_id, count(*) AS n FROM entries GROUP BY feed_id) c "
+            "ON c.feed_id = f.id ORDER BY f.slug"
+        ).fetchall()
+        return [_feed(row) for row in rows]
+
+    def slug_taken(self, slug: str) -> bool:
+        return self.conn.execute("SELECT 1 FROM feeds WHERE slug = ?", (slug,)).fetchone() is not None
+
+    def remove_feed(self, slug: str) -> int:
+        feed = self.get_feed(slug)
+        with self.transaction() as conn:
+            ids = [r[0] for r in conn.execute("SELECT id FROM entries WHERE feed_id = ?", (feed.id,))]
+            _remove_from_index(conn, ids)
+            conn.execute(
+                "DELETE FROM versions WHERE entry_id IN (SELECT id FROM entries WHERE feed_id = ?)",
+                (feed.id,),
+            )
+            conn.execute("DELETE FROM entries WHERE feed_id = ?", (feed.id,))
+            conn.execute("DELETE FROM documents WHERE feed_id = ?", (feed.id,))
+            conn.execute("DELETE FROM feeds WHERE id = ?", (feed.id,))
+        return len(ids)
+
+    def record_feed_error(self, feed_id: int, message: str, at: datetime,
+                          next_check: datetime | None = None, status: str | None = None) -> None:
+        with self.transaction() as conn:
+            conn.execute(
+                "UPDATE feeds SET last_error = ?, error_count = error_count + 1, "
+                "next_check = coalesce(?, next_check), status = coalesce(?, 'error') WHERE id = ?",
+                (message, to_ms(next_check) if next_check else None, status, feed_id),
+            )
+
+    def set_feed_settings(self, feed_id: int, settings: dict[str, object]) -> None:
+        with self.transaction() as conn:
+            conn.execute("UPDATE feeds SET settings = ? WHERE id = ?", (json.dumps(settings), feed_id))
+
+    # ---- updates -----------------------------------------------------------------------
+
+    def entry_states(self, feed_id: int, keys: Sequence[str]) -> dict[str, EntryState]:
+        states: dict[str, EntryState] = {}
+        for start in range(0, len(keys), 500):
+            chunk = list(keys[start : start + 500])
+            marks = ",".join("?" * len(chunk))
+            rows = self.conn.execute(
+                "SELECT e.key, e.id, v.content_hash, e.version_count, e.published_source, v.source "
+                "FROM entries e JOIN versions v ON v.id = e.current_version "
+                f"WHERE e.feed_id = ? AND e.key IN ({marks})",
+                (feed_id, *chunk),
+            )
+            for key, *rest in rows:
+                states[key] = EntryState(*rest)
+        return states
+
+    def apply_update(self, feed_id: int, batch: UpdateBatch) -> UpdateCounts:
+        seen = to_ms(batch.seen_at)
+        with self.transaction() as conn:
+            doc_sha = _store_document(conn, feed_id, batch, seen)
+            indexed: list[tuple[int, int, str, str]] = []
+            for new in batch.new_entries:
+                cur = conn.execute(
+                    "INSERT INTO entries (feed_id, key, guid, published, published_source, updated, "
+                    "first_seen, last_seen, author) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (feed_id, new.key, new.guid, to_ms(new.published), new.published_source,
+                     to_ms(new.updated) if new.updated else None, seen, seen, new.author),
+                )
+                entry_id = int(cur.lastrowid or 0)
+                _insert_version(conn, entry_id, 1, seen, new.version, doc_sha)
+                indexed.append((entry_id, to_ms(new.published), new.version.title, new.version.text))
+            for entry_id, version, published in batch.changed:
+                seq = conn.execute(
+                    "SELECT version_count + 1 FROM entries WHERE id = ?", (entry_id,)
+                ).fetchone()[0]
+                _insert_version(conn, entry_id, seq, seen, version, doc_sha)
+                if published is not None:
+                    conn.execute(
+                        "UPDATE entries SET published = ?, published_source = 'feed' WHERE id = ?",
+                        (to_ms(published), entry_id),
+                    )
+                conn.execute("UPDATE entries SET last_seen = ? WHERE id = ?", (seen, entry_id))
+                row = conn.execute("SELECT published FROM entries WHERE id = ?", (entry_id,)).fetchone()
+                indexed.append((entry_id, row[0], version.title, version.text))
+            conn.executemany(
+                "UPDATE entries SET last_seen = ? WHERE id = ?",
+                [(seen, entry_id) for entry_id in batch.unchanged_ids],
+            )
+            _index(conn, feed_id, indexed)
+            _write_feed_state(conn, feed_id, batch, seen)
+        return UpdateCounts(len(batch.new_entries), len(batch.changed), len(batch.unchanged_ids))
+
+    # ---- reading -----------------------------------------------------------------------
+
+    def list_entries(self, feed_id: int | None = None, limit: int | None = 50,
+                     offset: int = 0, oldest_first: bool = False) -> list[Entry]:
+        order = "ASC" if oldest_first else "DESC"
+        where, params = ("WHERE e.feed_id = ?", [feed_id]) if feed_id is not None else ("", [])
+        sql = (
+            f"SELECT {_ENTRY_COLUMNS} FROM entries e JOIN feeds f ON f.id = e.feed_id "
+            f"JOIN versions v ON v.id = e.current_version {where} "
+            f"ORDER BY e.published {order}, e.id {order} LIMIT ? OFFSET ?"
+        )
+        rows = self.conn.execute(sql, (*params, -1 if limit is None else limit, offset))
+        return [_entry(row) for row in rows]
+
+    def get_entries(self, entry_ids: Sequence[int]) -> list[Entry]:
+        found: dict[int, Entry] = {}
+        for start in range(0, len(entry_ids), 500):
+            chunk = list(entry_ids[start : start + 500])
+            marks = ",".join("?" * len(chunk))
+            for row in self.conn.execute(
+                f"SELECT {_ENTRY_COLUMNS} FROM entries e JOIN feeds f ON f.id = e.feed_id "
+                f"JOIN versions v ON v.id = e.current_version WHERE e.id IN ({marks})",
+                chunk,
+            ):
+                found[row[0]] = _entry(row)
+        return [found[i] for i in entry_ids if i in found]
+
+    def get_entry(self, entry_id: int, with_versions: bool = True) -> Entry:
+        entries = self.get_entries([entry_id])
+        if not entries:
+            raise EntryNotFound(entry_id)
+        entry = entries[0]
+        if with_versions:
+            from dataclasses import replace
+
+            entry = replace(entry, versions=tuple(self.versions(entry_id)))
+        return entry
+
+    def versions(self, entry_id: int) -> list[EntryVersion]:
+        rows = self.conn.execute(
+            f"SELECT {_VERSION_COLUMNS} FROM versions WHERE entry_id = ? ORDER BY seq", (entry_id,)
+        )
+        return [_version(row) for row in rows]
+
+    def get_document(self, sha: str) -> bytes:
+        row = self.conn.execute("SELECT data FROM documents WHERE sha = ?", (sha,)).fetchone()
+        if row is None:
+            raise UsageError(f"no stored document {sha}")
+        return zlib.decompress(row[0])
+
+    def iter_versions_for_reclean(self, feed_id: int | None) -> Iterator[EntryVersion]:
+        where = "WHERE entry_id IN (SELECT id FROM entries WHERE feed_id = ?)" if feed_id else ""
+        params: tuple[Any, ...] = (feed_id,) if feed_id else ()
+        cursor = self.conn.cursor()
+        cursor.execute(f"SELECT {_VERSION_COLUMNS} FROM versions {where} ORDER BY id", params)
+        while rows := cursor.fetchmany(500):
+            yield from (_version(row) for row in rows)
+
+    def rewrite_clean(self, rows: Sequence[tuple[int, str, str]]) -> None:
+        """Store recomputed (version id, content_html, text) and re-index current versions."""
+        with self.transaction() as conn:
+            conn.executemany(
+                "UPDATE versions SET content_html = ?, text = ? WHERE id = ?",
+                [(html, text, vid) for vid, html, text in rows],
+            )
+            marks = ",".join("?" * len(rows))
+            current = conn.execute(
+                "SELECT e.id, e.feed_id, e.published, v.title, v.text FROM entries e "
+                f"JOIN versions v ON v.id = e.current_version WHERE v.id IN ({marks})",
+                [vid for vid, _, _ in rows],
+            ).fetchall()
+            for entry_id, feed_id, published, title, text in current:
+                _index(conn, feed_id, [(entry_id, published, title, text)])
+
+    def integrity_check(self) -> str:
+        return str(self.conn.execute("PRAGMA integrity_check").fetchone()[0])
+
+
+# ---- helpers -------------------------------------------------------------------------
+
+
+def _store_document(conn: sqlite3.Connection, feed_id: int, batch: UpdateBatch,
+                    seen: int) -> str | None:
+    if batch.document is None:
+        return None
+    sha = hashlib.sha256(batch.document).hexdigest()
+    conn.execute(
+        "INSERT OR IGNORE INTO documents (sha, feed_id, fetched_at, url, content_type, size, data) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (sha, feed_id, seen, batch.document_url, batch.document_type, len(batch.document),
+         zlib.compress(batch.document, 6)),
+    )
+    return sha
+
+
+def _insert_version(conn: sqlite3.Connection, entry_id: int, seq: int, seen: int,
+                    version: NewVersion, doc_sha: str | None) -> None:
+    cur = conn.execute(
+        "INSERT INTO versions (entry_id, seq, seen_at, source, title, link, raw_html, content_hash, "
+        "content_html, text, document_sha) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (entry_id, seq, seen, version.source, version.title, version.link, version.raw_html,
+         version.content_hash, version.content_html, version.text, doc_sha),
+    )
+    conn.execute(
+        "UPDATE entries SET current_version = ?, version_count = ? WHERE id = ?",
+        (cur.lastrowid, seq, entry_id),
+    )
+
+
+def _index(conn: sqlite3.Connection, feed_id: int, rows: list[tuple[int, int, str, str]]) -> None:
+    if not rows:
+        return
+    from feedvault.store.sqlite import search_index
+
+    for entry_id, published_ms, title, text in rows:
+        search_index.index_entry(conn, entry_id, feed_id, published_ms // 1000, title, text)
+
+
+def _remove_from_index(conn: sqlite3.Connection, entry_ids: list[int]) -> None:
+    from feedvault.store.sqlite import search_index
+
+    for entry_id in entry_ids:
+        search_index.remove_entry(conn, entry_id)
+
+
+def _write_feed_state(conn: sqlite3.Connection, feed_id: int, batch: UpdateBatch,
+                      seen: int) -> None:
+    state = batch.feed_state
+    conn.execute(
+        "UPDATE feeds SET last_updated = ?, etag = coalesce(?, etag), "
+        "last_modified = coalesce(?, last_modified), site_url = coalesce(site_url, ?), "
+        "url = coalesce(?, url), next_check = coalesce(?, next_check), "
+        "status = coalesce(?, CASE WHEN ? THEN 'ok' ELSE status END), "
+        "last_error = CASE WHEN ? THEN ? ELSE last_error END, "
+        "error_count = CASE WHEN ? THEN 0 ELSE error_count END WHERE id = ?",
+        (seen, state.etag, state.last_modified, state.site_url, state.url,
+         to_ms(state.next_check) if state.next_check else None, state.status, state.clear_error,
+         state.clear_error, state.warning, state.clear_error, feed_id),
+    )
+
+
+def _feed(row: Sequence[Any]) -> Feed:
+    return Feed(
+        id=row[0], slug=row[1], name=row[2], url=row[3], site_url=row[4], added_at=from_ms(row[5]),
+        last_updated=from_ms(row[6]) if row[6] is not None else None, last_error=row[7],
+        etag=row[8], last_modified=row[9], status=row[10], error_count=row[11],
+        next_check=from_ms(row[12]) if row[12] is not None else None,
+        settings=json.loads(row[13]), entry_count=row[14],
+    )
+
+
+def _entry(row: Sequence[Any]) -> Entry:
+    return Entry(
+        id=row[0], feed_id=row[1], feed_slug=row[2], key=row[3], guid=row[4], title=row[5],
+        link=row[6], published=from_ms(row[7]), published_source=row[8],
+        updated=from_ms(row[9]) if row[9] is not None else None, first_seen=from_ms(row[10]),
+        last_seen=from_ms(row[11]), author=row[12], raw_html=row[13], content_html=row[14],
+        text=row[15], version_count=row[16],
+    )
+
+
+def _version(row: Sequence[Any]) -> EntryVersion:
+    return EntryVersion(
+        id=row[0], entry_id=row[1], seq=row[2], seen_at=from_ms(row[3]), title=row[4],
+        link=row[5], raw_html=row[6], content_html=row[7], text=row[8], content_hash=row[9],
+        source=row[10], document_sha=row[11],
+    )
