@@ -13,9 +13,7 @@ SRC = ROOT / "src"
 if str(SRC) not in sys.path:  # also works from a checkout that was not pip-installed
     sys.path.insert(0, str(SRC))
 
-SHARED = (ROOT / ".." / "shared").resolve()
-CORPUS = SHARED / "corpus"
-SEED = SHARED / "seed" / "000_b85c8363c679d520.txt"
+from fv_testpaths import CORPUS  # noqa: E402
 
 
 @pytest.fixture(scope="session")

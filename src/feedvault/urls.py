@@ -89,8 +89,8 @@ def resolve(base: str | None, url: str | None) -> str | None:
 
 # --- WHATWG URL serialisation (what `new URL(link).href` gives in the archive format) ---
 
-_PATH_SAFE = "!$&'()*+,-./:;=@_~%[]|"  # %-escapes already present are kept as they are
-_QUERY_SAFE = "!$&'()*+,-./:;=?@_~%[]\\^`{|}"
+_PATH_SAFE = "!$&'()*+,-./:;=@_~%[]|^"  # %-escapes already present are kept as they are
+_QUERY_SAFE = "!$&()*+,-./:;=?@_~%[]\\^`{|}"
 _FRAGMENT_SAFE = "!#$&'()*+,-./:;=?@_~%[]\\^{|}"
 _SPECIAL_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443, "ftp": 21}
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -35,7 +35,7 @@ def test_corpus_walk_finds_every_variant() -> None:
     hints = {hint for _, hint in iter_archive_paths([ARCHIVE_CORPUS])}
     assert len(CORPUS_FILES) == 337  # 280 + 40 + 15 + 2 (SOURCES.md), MANIFEST.tsv skipped
     assert {"rfi", "cdt", "bbc", "nodebe4-oped2-jekyll-posts"} <= hints
-    assert CORPUS_FILES == sorted(CORPUS_FILES)
+    assert sorted(CORPUS_FILES) == CORPUS_FILES
     assert all(path.suffix == ".md" for path in CORPUS_FILES)
 
 
@@ -48,7 +48,7 @@ def test_every_corpus_file_reads(path: Path) -> None:
     assert item.link and item.link.startswith("http")
     if "<!--" in text.split("\n", 1)[0] or "日期：" in text[:2000] or "\ndate:" in text[:2000]:
         assert item.published is not None
-        assert item.published.tzinfo is not None and item.published.utcoffset().total_seconds() == 0
+        assert item.published.utcoffset() == timedelta(0)
     expected = {"nodebe4-oped2-jekyll-posts": "jekyll"}.get(path.parent.name)
     if expected is None:
         expected = "duty-machine" if text.startswith("<!--") else "dated"
@@ -88,7 +88,7 @@ def test_bare_carriage_return_in_body_survives() -> None:
     raw = path.read_bytes()
     assert b"\r" in raw
     item = read_archive_file(path)
-    assert "\r" in item.html
+    assert "\r" in item.html and item.published is not None
     assert render_item(item.title, item.link, item.published, item.html).encode() == raw
 
 
@@ -131,9 +131,17 @@ def test_non_numeric_ms_line_gives_no_date_not_an_error() -> None:
 
 
 def test_iter_archive_paths_skips_lists_hidden_and_readme(tmp_path: Path) -> None:
-    for rel in ["articles/rfi/1048575.md", "articles/rfi/1048574.md", "lists/rfi.md",
-                ".feedvault/x.md", "README.md", "articles/rfi/MANIFEST.tsv",
-                "articles/rfi/.hidden.md", "articles/rfi/notes.json", "other/seed.txt"]:
+    for rel in [
+        "articles/rfi/1048575.md",
+        "articles/rfi/1048574.md",
+        "lists/rfi.md",
+        ".feedvault/x.md",
+        "README.md",
+        "articles/rfi/MANIFEST.tsv",
+        "articles/rfi/.hidden.md",
+        "articles/rfi/notes.json",
+        "other/seed.txt",
+    ]:
         (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / rel).write_text("x")
     found = list(iter_archive_paths([tmp_path, tmp_path / "articles"]))

@@ -16,6 +16,7 @@ from feedvault.errors import ArchiveFormatError
 
 __all__ = ["OpmlFeed", "read_opml", "write_opml"]
 
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
 # Characters XML 1.0 cannot carry at all; lxml refuses them, so they are dropped on write.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
@@ -51,13 +52,23 @@ def read_opml(data: bytes, *, path: str = "<opml>") -> list[OpmlFeed]:
     body = next((child for child in root if _name(child) == "body"), root)
     for outline, category in _outlines(body, None):
         attrs = {str(k).lower(): str(v).strip() for k, v in outline.attrib.items()}
-        xml_url = attrs.get("xmlurl", "")
+        xml_url = _absolute(attrs.get("xmlurl", ""))
         if not xml_url or xml_url in seen:
             continue
         seen.add(xml_url)
         title = attrs.get("title") or attrs.get("text") or xml_url
-        feeds.append(OpmlFeed(title, xml_url, attrs.get("htmlurl") or None, category))
+        html_url = _absolute(attrs.get("htmlurl", "")) or None
+        feeds.append(OpmlFeed(title, xml_url, html_url, category))
     return feeds
+
+
+def _absolute(url: str) -> str:
+    """Old exports (Google Reader) hold scheme-less URLs such as ``www.x.com/rss``."""
+    if url.startswith("//"):
+        return "https:" + url
+    if url and not _SCHEME.match(url) and "." in url.split("/", 1)[0]:
+        return "http://" + url
+    return url
 
 
 def _parse(data: bytes, path: str) -> etree._Element:

@@ -209,7 +209,7 @@ def iter_archive_paths(paths: Iterable[str | Path]) -> Iterator[tuple[Path, str]
             key = file.resolve()
             if key not in seen:
                 seen.add(key)
-                yield file, file.resolve().parent.name
+                yield file, file.absolute().parent.name
 
 
 def _walk(root: Path) -> Iterator[Path]:

@@ -14,12 +14,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Final
 
-import lxml.html
 from lxml import etree
 
 from feedvault.clean.links import clean_url, host_of, image_source, is_tracking_image
 from feedvault.clean.ruleset import ActiveRules, DateRule, RuleSet, builtin_ruleset
-from feedvault.clean.sanitize import sanitize
+from feedvault.clean.sanitize import DROPPED_WITH_CONTENT, sanitize
 from feedvault.clean.text import tree_text
 
 
@@ -32,20 +31,21 @@ class CleanResult:
 
 
 _EMPTY: Final = CleanResult("", "", None, ())
-_PARSER: Final = lxml.html.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True)
+_PARSER: Final = etree.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True)
 # C0 controls (except tab/newline/CR) and lone surrogates: lxml refuses them, HTML ignores them.
 _UNSAFE_CHARS: Final = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")
-_REAL_TAG: Final = re.compile(r"<[A-Za-z!/?]")
-_ESCAPED_TAG: Final = re.compile(
-    r"&lt;\s*/?\s*(?:p|div|br|a|img|span|strong|em|b|i|u|ul|ol|li|h[1-6]|blockquote|table|"
-    r"figure|pre|code|hr|iframe|script|font|center|small)\b",
-    re.IGNORECASE,
-)
+_REAL_TAG: Final = re.compile(r"<[A-Za-z/]")
+_ESCAPED_TAG: Final = re.compile(r"&lt;/?[A-Za-z]")
+_REAL_CODE: Final = re.compile(r"<(?:pre|code)\b", re.IGNORECASE)
+# Markup that reached a text node (escaped once too often upstream): "<a href=...>", "</p>".
+_STRAY_TAG: Final = re.compile(r"</?[A-Za-z][^<>]{0,1000}>")
+_CODE_TAGS: Final = frozenset({"code", "pre", "kbd", "samp", "tt", "var", "textarea"})
 # Wrappers that carry nothing once empty (after chrome removal, or as feed padding).
 _PRUNABLE: Final = frozenset({
     "a", "article", "aside", "b", "center", "div", "em", "figcaption", "figure", "font",
     "footer", "header", "i", "nav", "p", "section", "small", "span", "strong", "u",
 })
+_DROP_NOW: Final = DROPPED_WITH_CONTENT - {"iframe"}  # iframes become links first
 _LEAF_TEXT_MAX: Final = 200  # text rules and date lines are short labels, not paragraphs
 
 
@@ -67,28 +67,35 @@ def clean_entry(
     walk.run(body)
     _trim_edges(body)
     text = tree_text(body)
-    safe = sanitize(lxml.html.tostring(body, encoding="unicode", method="html"))
+    safe = sanitize(etree.tostring(body, encoding="unicode", method="html")).strip()
     return CleanResult(safe, text, walk.date_hint, tuple(walk.images))
 
 
-def _parse(raw_html: str) -> lxml.html.HtmlElement | None:
+def _parse(raw_html: str) -> etree._Element | None:
     """The ``<body>`` of ``raw_html``, after undoing one level of double escaping."""
     if not raw_html or raw_html.isspace():
         return None
     raw = _UNSAFE_CHARS.sub("", raw_html)
-    if not _REAL_TAG.search(raw) and _ESCAPED_TAG.search(raw):
+    if _double_escaped(raw):
         raw = html.unescape(raw)
-    try:
-        doc = lxml.html.document_fromstring(raw.encode("utf-8", "replace"), parser=_PARSER)
-    except etree.ParserError:  # nothing but whitespace or markup that holds no element
-        return None
-    body = doc.find("body")
-    return body if body is not None else None
+    doc = etree.HTML(raw.encode("utf-8", "replace"), _PARSER)
+    return None if doc is None else doc.find("body")
 
 
-def _apply_selectors(body: lxml.html.HtmlElement, rules: ActiveRules) -> None:
-    if rules.keep:
-        kept = [el for xp in rules.keep for el in _elements(xp(body))]
+def _double_escaped(raw: str) -> bool:
+    """A body whose markup is mostly escaped text (``&lt;p&gt;...``) was escaped twice.
+
+    Bodies with real code samples are left alone: their ``&lt;`` is meant to be seen.
+    """
+    if "&lt;" not in raw:
+        return False
+    escaped = len(_ESCAPED_TAG.findall(raw))
+    return escaped > len(_REAL_TAG.findall(raw)) and not _REAL_CODE.search(raw)
+
+
+def _apply_selectors(body: etree._Element, rules: ActiveRules) -> None:
+    if rules.keep is not None:
+        kept = _elements(rules.keep(body))
         kept = [el for el in kept if not any(a in kept for a in el.iterancestors())]
         if kept:
             for child in list(body):
@@ -97,16 +104,29 @@ def _apply_selectors(body: lxml.html.HtmlElement, rules: ActiveRules) -> None:
             for el in kept:
                 el.tail = None
                 body.append(el)
-    for xp in rules.remove:
-        for el in _elements(xp(body)):
-            if el.getparent() is not None:
-                el.drop_tree()
+    if rules.remove is not None:
+        for el in _elements(rules.remove(body)):
+            _drop(el)
 
 
-def _elements(result: object) -> list[lxml.html.HtmlElement]:
+def _elements(result: object) -> list[etree._Element]:
     if not isinstance(result, list):
         return []
-    return [el for el in result if isinstance(el, lxml.html.HtmlElement)]
+    return [el for el in result if isinstance(el, etree._Element)]
+
+
+def _drop(el: etree._Element) -> None:
+    """Remove ``el`` and its content but keep the text that follows it (its tail)."""
+    parent = el.getparent()
+    if parent is None:
+        return
+    if el.tail:
+        previous = el.getprevious()
+        if previous is not None:
+            previous.tail = (previous.tail or "") + el.tail
+        else:
+            parent.text = (parent.text or "") + el.tail
+    parent.remove(el)
 
 
 class _Walk:
@@ -118,11 +138,18 @@ class _Walk:
         self.date_hint: datetime | None = None
         self.images: list[str] = []
 
-    def run(self, body: lxml.html.HtmlElement) -> None:
+    def run(self, body: etree._Element) -> None:
+        if body.text and "<" in body.text:
+            body.text = _STRAY_TAG.sub("", body.text)
         for el in reversed(list(body.iter())):
             tag = el.tag
             if not isinstance(tag, str) or el is body:
                 continue
+            if tag in _DROP_NOW:
+                _drop(el)
+                continue
+            if "<" in (el.text or "") or "<" in (el.tail or ""):
+                _strip_stray_tags(el)
             if tag == "a":
                 self._link(el)
             elif tag == "img":
@@ -135,47 +162,47 @@ class _Walk:
             if len(el) == 0 and self._leaf(el):
                 continue
             if tag in _PRUNABLE and len(el) == 0 and not (el.text and el.text.strip()):
-                el.drop_tree()
+                _drop(el)
         self.images.reverse()
 
-    def _link(self, el: lxml.html.HtmlElement) -> None:
+    def _link(self, el: etree._Element) -> None:
         href = el.get("href")
         if href is not None:
             el.set("href", clean_url(href, self.base, self.rules))
 
-    def _image(self, el: lxml.html.HtmlElement) -> bool:
+    def _image(self, el: etree._Element) -> bool:
         """Fix the image's URL; drop it (True) when it is a tracking pixel or has no source."""
         attrib = dict(el.attrib)
         src = image_source(attrib)
         src = clean_url(src, self.base, self.rules) if src else None
         if src is None or is_tracking_image(src, attrib, self.rules):
-            el.drop_tree()
+            _drop(el)
             return True
         el.set("src", src)
         if src.startswith(("http://", "https://")):
             self.images.append(src)
         return False
 
-    def _embed(self, el: lxml.html.HtmlElement) -> None:
+    def _embed(self, el: etree._Element) -> None:
         """An iframe (YouTube, tweets, WordPress embeds) becomes a plain link to what it shows."""
         src = el.get("src", "").strip()
         title = (el.get("title") or "").strip()
         url = clean_url(src, self.base, self.rules) if src else ""
         if not url.startswith(("http://", "https://")):
-            el.drop_tree()
+            _drop(el)
             return
         el.clear(keep_tail=True)
         el.tag = "a"
         el.set("href", url)
         el.text = title or url
 
-    def _media(self, el: lxml.html.HtmlElement) -> None:
+    def _media(self, el: etree._Element) -> None:
         for name in ("src", "poster"):
             value = el.get(name)
             if value:
                 el.set(name, clean_url(value, self.base, self.rules))
 
-    def _leaf(self, el: lxml.html.HtmlElement) -> bool:
+    def _leaf(self, el: etree._Element) -> bool:
         """Text rules on short leaf elements: share labels go, the date line is read."""
         text = (el.text or "").strip()
         if not text or len(text) > _LEAF_TEXT_MAX:
@@ -185,11 +212,11 @@ class _Walk:
             if found:
                 self.date_hint = _to_utc(found, date_rule) or self.date_hint
                 if date_rule.remove:
-                    el.drop_tree()
+                    _drop(el)
                     return True
         pattern = self.rules.remove_text
         if pattern is not None and pattern.fullmatch(text):
-            el.drop_tree()
+            _drop(el)
             return True
         return False
 
@@ -207,11 +234,24 @@ def _to_utc(found: re.Match[str], rule: DateRule) -> datetime | None:
     return local.astimezone(UTC)
 
 
-def _trim_edges(body: lxml.html.HtmlElement) -> None:
+def _trim_edges(body: etree._Element) -> None:
     """Leading and trailing <br>/<hr> are separators left over from removed chrome."""
     for index in (-1, 0):
         while len(body) and body[index].tag in ("br", "hr"):
             el = body[index]
             if (el.tail and el.tail.strip()) or (index == 0 and body.text and body.text.strip()):
                 break
-            el.drop_tree()
+            _drop(el)
+
+
+def _strip_stray_tags(el: etree._Element) -> None:
+    """Delete markup that sits in text nodes, except inside code, where it is the content."""
+    if el.text and el.tag not in _CODE_TAGS and not _in_code(el):
+        el.text = _STRAY_TAG.sub("", el.text)
+    parent = el.getparent()
+    if el.tail and parent is not None and parent.tag not in _CODE_TAGS and not _in_code(parent):
+        el.tail = _STRAY_TAG.sub("", el.tail)
+
+
+def _in_code(el: etree._Element) -> bool:
+    return any(a.tag in _CODE_TAGS for a in el.iterancestors())

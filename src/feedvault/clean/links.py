@@ -31,7 +31,8 @@ def clean_url(url: str, base: str | None, rules: ActiveRules) -> str:
     url = url.translate(_TAB_NEWLINE).strip(_C0_SPACE)  # what a browser ignores
     if url.startswith("//") and not base:
         url = "https:" + url
-    url = resolve(base, url) or url
+    elif not url.startswith(("https://", "http://")):  # absolute URLs are kept byte for byte
+        url = resolve(base, url) or url
     for _ in range(_MAX_UNWRAP):
         target = _unwrap(url, rules)
         if target is None:
@@ -39,6 +40,8 @@ def clean_url(url: str, base: str | None, rules: ActiveRules) -> str:
         url = target
     for pattern, replacement in rules.rewrite:
         url = pattern.sub(replacement, url)
+    if "?" not in url:
+        return url
     try:
         return strip_tracking(url)
     except ValueError:
@@ -48,14 +51,10 @@ def clean_url(url: str, base: str | None, rules: ActiveRules) -> str:
 def _unwrap(url: str, rules: ActiveRules) -> str | None:
     if not rules.unwrap or "?" not in url:
         return None
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return None
-    bare = f"{parts.scheme}://{parts.netloc}{parts.path}"
+    bare, _, query = url.partition("#")[0].partition("?")
     for rule in rules.unwrap:
         if rule.pattern.search(bare):
-            for name, value in parse_qsl(parts.query):
+            for name, value in parse_qsl(query):
                 if name == rule.param and value.strip():
                     return resolve(url, value.strip())
     return None

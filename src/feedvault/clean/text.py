@@ -22,62 +22,51 @@ BLOCKS: Final = frozenset({
 })
 _CELLS: Final = frozenset({"td", "th"})
 _SKIP: Final = DROPPED_WITH_CONTENT | {"video", "audio", "rp"}
-_WS = re.compile(r"\s+")
+_BREAK: Final = "\x00"  # stands for <br>; the parser input never holds NUL (entry._parse)
+_SPACE_RUNS = re.compile(r"\s+")
 _BLANK_LINES = re.compile(r"\n{3,}")
-_SPACES = re.compile(r" {2,}")
 
 
-class _Collector:
-    __slots__ = ("blocks", "parts")
-
-    def __init__(self) -> None:
-        self.blocks: list[str] = []
-        self.parts: list[str] = []
-
-    def add(self, text: str | None) -> None:
-        if text:
-            self.parts.append(_WS.sub(" ", text))
-
-    def flush(self) -> None:
-        if not self.parts:
-            return
-        joined = _SPACES.sub(" ", "".join(self.parts))
-        self.parts.clear()
-        lines = "\n".join(line.strip() for line in joined.split("\n")).strip()
-        if lines:
-            self.blocks.append(_BLANK_LINES.sub("\n\n", lines))
+def _block(parts: list[str]) -> str:
+    joined = _SPACE_RUNS.sub(" ", "".join(parts))
+    if _BREAK in joined:
+        joined = "\n".join(line.strip() for line in joined.split(_BREAK))
+        return _BLANK_LINES.sub("\n\n", joined.strip())
+    return joined.strip()
 
 
 def tree_text(root: etree._Element) -> str:
     """The text of ``root``'s content (its own tail excluded), blocks split by blank lines."""
-    out = _Collector()
-    stack: list[tuple[etree._Element, bool]] = [(root, False)]
-    while stack:
-        node, closing = stack.pop()
-        tag = node.tag
-        if closing:
-            if tag in BLOCKS:
-                out.flush()
-            elif tag in _CELLS:
-                out.parts.append(" ")
-            if node is not root:
-                out.add(node.tail)
+    blocks: list[str] = []
+    parts: list[str] = []
+    walker = etree.iterwalk(root, events=("start", "end"))
+    for event, el in walker:
+        tag = el.tag
+        if event == "start":
+            if tag in _SKIP or not isinstance(tag, str):
+                walker.skip_subtree()
+            elif tag == "br":
+                parts.append(_BREAK)
+            elif tag == "pre":
+                if parts:
+                    blocks.append(_block(parts))
+                    parts.clear()
+                blocks.append("".join(el.itertext()).strip("\n"))
+                walker.skip_subtree()
+            else:
+                if tag in BLOCKS and parts:
+                    blocks.append(_block(parts))
+                    parts.clear()
+                if el.text:
+                    parts.append(el.text)
             continue
-        if not isinstance(tag, str) or tag in _SKIP:  # comments, processing instructions
-            out.add(node.tail)
-            continue
-        if tag == "br":
-            out.parts.append("\n")
-            out.add(node.tail)
-            continue
-        if tag in BLOCKS:
-            out.flush()
-        if tag == "pre":
-            out.blocks.append("".join(node.itertext()).strip("\n"))
-            out.add(node.tail)
-            continue
-        out.add(node.text)
-        stack.append((node, True))
-        stack.extend((child, False) for child in reversed(node))
-    out.flush()
-    return "\n\n".join(b for b in out.blocks if b.strip())
+        if tag in BLOCKS and tag != "pre" and parts:
+            blocks.append(_block(parts))
+            parts.clear()
+        elif tag in _CELLS:
+            parts.append(" ")
+        if el.tail and el is not root:
+            parts.append(el.tail)
+    if parts:
+        blocks.append(_block(parts))
+    return "\n\n".join(b for b in blocks if b and not b.isspace())

@@ -7,6 +7,7 @@ most ``policy.max_bytes`` in memory, having connected only to addresses the guar
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from http.cookiejar import CookieJar, DefaultCookiePolicy
@@ -81,11 +82,14 @@ class Fetcher:
         self,
         requests: Iterable[FetchRequest],
         on_done: Callable[[FetchRequest, FetchResult | FetchError], None],
+        *,
+        stop: threading.Event | None = None,
     ) -> None:
         """Fetch all, at most ``concurrency`` at once and ``per_host`` per host.
 
         ``on_done`` runs on the calling thread, one result at a time, so it may write to a
-        database connection that belongs to that thread.
+        database connection that belongs to that thread. Once ``stop`` is set (SIGTERM),
+        nothing new starts and the requests in flight finish and are reported.
         """
 
         def one(request: FetchRequest) -> FetchResult:
@@ -94,7 +98,9 @@ class Fetcher:
                 accept=request.accept,
             )
 
-        run_many(one, requests, on_done, self.policy.concurrency, self.policy.per_host)
+        run_many(
+            one, requests, on_done, self.policy.concurrency, self.policy.per_host, stop
+        )
 
     def close(self) -> None:
         self._client.close()
@@ -116,7 +122,7 @@ class Fetcher:
         self, url: str, etag: str | None, last_modified: str | None, accept: str,
         start: float, deadline: float,
     ) -> FetchResult:
-        current = self._checked_url(url)
+        current = first = self._checked_url(url)
         seen = {current}
         permanent = True
         headers = {"Accept": accept}
@@ -127,7 +133,8 @@ class Fetcher:
         for _hop in range(self.policy.max_redirects + 1):
             left = max(deadline - time.monotonic(), 0.001)
             request = self._client.build_request("GET", current, headers=headers, timeout=left)
-            with self._client.send(request, stream=True) as response:
+            response = self._client.send(request, stream=True)
+            try:
                 location = response.headers.get("location")
                 if response.status_code in REDIRECTS and location:
                     permanent = permanent and response.status_code in (301, 308)
@@ -136,8 +143,10 @@ class Fetcher:
                         raise FetchError(f"redirect loop at {current}", url=url)
                     seen.add(current)
                     continue
-                moved = current if permanent and current != seen_first(url, seen) else None
+                moved = current if permanent and current != first else None
                 return self._finish(response, url, current, moved, start, deadline)
+            finally:
+                response.close()
         raise FetchError(
             f"too many redirects (more than {self.policy.max_redirects}): {url}", url=url
         )
@@ -146,7 +155,7 @@ class Fetcher:
         """``url`` if it is http(s) with a host; numeric IPv4 forms rewritten as browsers do."""
         try:
             parts = urlsplit(url.strip())
-            host = parts.hostname or ""
+            host, port = parts.hostname or "", parts.port
         except ValueError:
             raise FetchError(f"invalid URL {url!r}") from None
         if parts.scheme.lower() not in ("http", "https"):
@@ -158,8 +167,7 @@ class Fetcher:
             self._guard.check_address(host, literal)  # fail before any connection
         if literal is not None and literal.version == 4 and str(literal) != host:
             netloc = parts.netloc.rpartition("@")
-            port = f":{parts.port}" if parts.port else ""
-            new = f"{netloc[0]}{netloc[1]}{literal}{port}"
+            new = f"{netloc[0]}{netloc[1]}{literal}" + (f":{port}" if port else "")
             return parts._replace(netloc=new).geturl()
         return parts.geturl()
 
@@ -176,10 +184,14 @@ class Fetcher:
                 f"{'?' if retry_after is None else f'{retry_after:g}s'}: {url}",
                 url=url, status=status, retry_after=retry_after,
             )
-        if status >= 400 and status != 410 or status >= 300 and status != 304 or status < 200:
-            raise FetchError(f"HTTP {status} {response.reason_phrase}: {url}", url=url,
-                             status=status)
-        body = b"" if status in (304, 410) else self._read_body(response, url, deadline)
+        if status in (304, 410):
+            body = b""  # a 304 has no body by definition; a 410's body is not the feed
+        elif 200 <= status < 300:
+            body = self._read_body(response, url, deadline)
+        else:
+            raise FetchError(
+                f"HTTP {status} {response.reason_phrase}: {url}", url=url, status=status
+            )
         return FetchResult(
             url=url, final_url=final, status=status, content=body,
             content_type=headers.get("content-type"), etag=headers.get("etag"),
@@ -208,11 +220,6 @@ class Fetcher:
                 )
             _check_deadline(deadline, url, self.policy.timeout)
         return bytes(body)
-
-
-def seen_first(url: str, seen: set[str]) -> str:
-    """The first URL of the chain (``_checked_url`` may have rewritten ``url``)."""
-    return url if url in seen else next(iter(seen))
 
 
 def _capped_raw(

@@ -87,6 +87,17 @@ def absolute(base: str | None, link: str | None) -> str | None:
     link = link.strip()
     if not link:
         return None
+    if "&amp;" in link:  # escaped twice by the publisher; no real URL contains "&amp;"
+        link = link.replace("&amp;", "&")
     if link.startswith(("http://", "https://")):
         return link
     return resolve(base, link)
+
+
+def first(found: dict[str, etree._Element], keys: tuple[str, ...]) -> etree._Element | None:
+    """The element of the first key present (elements are falsy when childless: no ``or``)."""
+    for k in keys:
+        el = found.get(k)
+        if el is not None:
+            return el
+    return None

@@ -1,0 +1,205 @@
+"""One <item>/<entry> -> ParsedEntry, and the field rules RSS and Atom share.
+
+Precedence, as feed readers have settled it:
+- content: content:encoded / Atom content / xhtml:body, else description / summary;
+- link: RSS <link>, else Atom link rel=alternate (or no rel), else a permalink guid that is
+  an http(s) URL (a guid like "12345" is no link);
+- published: pubDate / published / issued / dcterms:issued / created, else dc:date;
+  updated: updated / modified / dcterms:modified, else dc:date.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from dataclasses import dataclass
+from datetime import datetime
+
+from lxml import etree
+
+from feedvault.parse.dates import parse_date
+from feedvault.parse.elements import absolute, base_for, first, key
+from feedvault.parse.model import ParsedEntry
+from feedvault.parse.text import (
+    collapse,
+    element_text,
+    escape,
+    inner_markup,
+    looks_like_html,
+    strip_tags,
+    xhtml_content,
+)
+
+RDF_ABOUT = "{http://www.w3.org/1999/02/22-rdf-syntax-ns#}about"
+_PUBLISHED = ("pubDate", "published", "issued", "dcterms:issued", "created", "dcterms:created")
+_UPDATED = ("updated", "modified", "dcterms:modified")
+_CONTENT = ("content:encoded", "content", "xhtml:body", "xhtml:div")
+_SUMMARY = ("description", "summary", "dc:description", "dcterms:abstract")
+_WANTED = frozenset(
+    _PUBLISHED + _UPDATED + _CONTENT + _SUMMARY
+    + ("title", "dc:title", "guid", "id", "dc:date", "author", "dc:creator", "creator")
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    url: str | None  # the document's URL
+    base: str | None  # the feed's link, else url: base when no xml:base applies
+    has_base: bool  # the document uses xml:base somewhere
+    naive_offset: int  # seconds east of UTC for times without a zone
+    china: bool  # CST means China Standard Time
+    atom: bool  # Atom rules (titles are text unless typed html)
+
+
+def read_entry(item: etree._Element, ctx: Context) -> ParsedEntry:
+    found: dict[str, etree._Element] = {}
+    link_el: etree._Element | None = None
+    alternate: etree._Element | None = None
+    enclosures: list[str] = []
+    for child in item:
+        tag = child.tag
+        if not isinstance(tag, str):
+            continue
+        k = key(tag)
+        if k == "link":
+            href = child.get("href")
+            if href is None:
+                if link_el is None and child.text and child.text.strip():
+                    link_el = child
+            elif child.get("rel", "alternate") == "alternate":
+                if alternate is None:
+                    alternate = child
+            elif child.get("rel") == "enclosure":
+                enclosures.append(href.strip())
+        elif k == "enclosure":
+            if child.get("url"):
+                enclosures.append(child.get("url", "").strip())
+        elif k in _WANTED and k not in found:
+            found[k] = child
+    guid = _guid(found.get("guid"), found.get("id"), item)
+    link = _link(link_el, alternate, found.get("guid"), ctx)
+    title_el = first(found, ("title", "dc:title"))
+    content_el = first(found, _CONTENT)
+    summary_el = first(found, _SUMMARY)
+    content = read_content(content_el, ctx.atom) if content_el is not None else ""
+    summary = read_content(summary_el, ctx.atom) if summary_el is not None else None
+    if not content.strip():
+        content, summary, content_el = summary or content, None, summary_el
+    return ParsedEntry(
+        guid=guid,
+        link=link,
+        title=read_title(title_el, ctx.atom) if title_el is not None else "",
+        content_html=content,
+        summary_html=summary,
+        published=_date(found, _PUBLISHED, ctx),
+        updated=_date(found, _UPDATED, ctx),
+        author=_author(found),
+        base_url=_base(content_el if content_el is not None else item, ctx),
+        enclosures=tuple(_resolve_all(enclosures, item, ctx)),
+    )
+
+
+def read_title(el: etree._Element, atom: bool) -> str:
+    """Plain text: typed html/xhtml titles lose their tags; untyped RSS titles too when
+    they look like HTML (publishers put markup in them)."""
+    kind = (el.get("type") or "").lower()
+    if kind in ("xhtml", "application/xhtml+xml"):
+        return collapse(element_text(el))
+    text = element_text(el)
+    if kind in ("html", "text/html") or el.get("mode") == "escaped":
+        return collapse(strip_tags(text))
+    if not atom and not kind and looks_like_html(text):
+        return collapse(strip_tags(text))
+    return collapse(text)
+
+
+def read_content(el: etree._Element, atom: bool) -> str:
+    """The element's HTML as carried; plain text (Atom type="text") is escaped to HTML."""
+    kind = (el.get("type") or "").lower()
+    mode = el.get("mode")
+    if kind in ("xhtml", "application/xhtml+xml") or key(el.tag).startswith("xhtml:"):
+        return xhtml_content(el) if kind else inner_markup(el)
+    if mode == "base64":
+        return _base64(el.text or "", kind)
+    if kind in ("html", "text/html") or mode == "escaped":
+        return inner_markup(el)
+    if not kind:
+        if not atom or key(el.tag) in ("description", "content:encoded"):
+            return inner_markup(el)  # RSS: HTML, possibly naked markup
+        return escape(element_text(el))
+    if kind in ("text", "text/plain") or kind.startswith("text/"):
+        return escape(element_text(el))
+    if el.get("src") is not None:
+        return ""  # out-of-line content: nothing carried
+    if kind.endswith("xml"):
+        return escape(inner_markup(el))
+    return ""  # base64 media (images, audio) is not HTML
+
+
+def _base64(text: str, kind: str) -> str:
+    try:
+        decoded = base64.b64decode(text).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        return ""
+    return decoded if kind in ("text/html", "html", "") else escape(decoded)
+
+
+def _guid(
+    guid_el: etree._Element | None, id_el: etree._Element | None, item: etree._Element
+) -> str | None:
+    for el in (guid_el, id_el):
+        if el is not None:
+            value = element_text(el).strip()
+            if value:
+                return value
+    about = item.get(RDF_ABOUT)
+    return about.strip() or None if about else None
+
+
+def _link(
+    link_el: etree._Element | None, alternate: etree._Element | None,
+    guid_el: etree._Element | None, ctx: Context,
+) -> str | None:
+    if link_el is not None:
+        return absolute(_base(link_el, ctx), link_el.text)
+    if alternate is not None:
+        return absolute(_base(alternate, ctx), alternate.get("href"))
+    if guid_el is not None and guid_el.get("isPermaLink", "true").strip().lower() != "false":
+        value = (guid_el.text or "").strip()
+        if value[:8].lower().startswith(("http://", "https://")):
+            return value
+    return None
+
+
+def _date(
+    found: dict[str, etree._Element], keys: tuple[str, ...], ctx: Context
+) -> datetime | None:
+    for k in keys + ("dc:date",):
+        el = found.get(k)
+        if el is not None and el.text:
+            return parse_date(el.text, naive_offset=ctx.naive_offset, china=ctx.china)
+    return None
+
+
+def _author(found: dict[str, etree._Element]) -> str | None:
+    for k in ("author", "dc:creator", "creator"):
+        el = found.get(k)
+        if el is None:
+            continue
+        if len(el):  # Atom: <author><name>..</name><email>..</email></author>
+            name = next((c for c in el if isinstance(c.tag, str) and key(c.tag) == "name"), None)
+            value = collapse(element_text(name if name is not None else el))
+        else:
+            value = collapse(el.text or "")
+        if value:
+            return value
+    return None
+
+
+def _base(el: etree._Element, ctx: Context) -> str | None:
+    return base_for(el, ctx.url, ctx.base) if ctx.has_base else ctx.base
+
+
+def _resolve_all(urls: list[str], item: etree._Element, ctx: Context) -> list[str]:
+    base = _base(item, ctx)
+    return [u for u in (absolute(base, url) for url in urls) if u]

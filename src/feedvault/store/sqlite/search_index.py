@@ -1,0 +1,284 @@
+"""The SQLite search index: FTS5 over CJK bigrams and words, newest-first in rowid order.
+
+Layout (all tables prefixed ``search_``):
+
+* ``search_fts(body, title)`` - contentless FTS5, ``detail=full`` (phrases of bigrams need
+  positions), ``ascii`` tokenizer (our tokens are already split and folded).
+* ``search_chars(chars)`` - contentless FTS5, ``detail=none``: each entry's distinct CJK
+  characters, so a 1-character query is one cheap term instead of a prefix scan.
+* ``search_doc`` - rowid -> entry_id, feed_id, published. The rowid is ``published // 60``
+  (moved forward on collision), so FTS5's rowid order is publication order: newest-first
+  reads the doclists backwards and stops after ``limit`` rows. Minute granularity keeps
+  rowid deltas - most of the index's bytes - small.
+
+SQLite 3.40 has no ``contentless_delete``, and a contentless row can only be deleted by
+re-supplying its text. So a replaced or removed entry leaves a *ghost*: its ``search_doc``
+row loses its entry_id (its rowid is never reused) and queries skip it. ``clear`` plus
+re-indexing (``feedvault reindex``) drops ghosts. The caller owns the transaction.
+"""
+
+from __future__ import annotations
+
+import heapq
+import random
+import sqlite3
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from feedvault.errors import SearchError
+from feedvault.search.fold import fold
+from feedvault.search.query import AnyOf, Query, Term
+from feedvault.search.plan import TermPlan, plan_term
+from feedvault.search.tokens import CJK_RE, index_tokens
+
+GRANULARITY = 60
+_SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS search_doc (rowid INTEGER PRIMARY KEY, "
+    "entry_id INTEGER UNIQUE, feed_id INTEGER, published INTEGER NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS search_meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL)",
+    "CREATE VIRTUAL TABLE IF NOT EXISTS search_fts USING fts5(body, title, "
+    "tokenize='ascii', content='', detail=full)",
+    "CREATE VIRTUAL TABLE IF NOT EXISTS search_chars USING fts5(chars, "
+    "tokenize='ascii', content='', detail=none, columnsize=0)",
+)
+TITLE_WEIGHT = 3.0
+
+
+@dataclass(frozen=True)
+class Hit:
+    entry_id: int
+    score: float
+
+
+def create_schema(conn: sqlite3.Connection) -> None:
+    """Create the search tables if missing (safe to call on every start)."""
+    for stmt in _SCHEMA:
+        conn.execute(stmt)
+
+
+def clear(conn: sqlite3.Connection) -> None:
+    """Empty the index (before a reindex); also drops ghosts of replaced entries."""
+    conn.execute("INSERT INTO search_fts(search_fts) VALUES('delete-all')")
+    conn.execute("INSERT INTO search_chars(search_chars) VALUES('delete-all')")
+    conn.execute("DELETE FROM search_doc")
+    conn.execute("DELETE FROM search_meta")
+
+
+def _meta(conn: sqlite3.Connection, key: str) -> int:
+    row = conn.execute("SELECT value FROM search_meta WHERE key = ?", (key,)).fetchone()
+    return int(row[0]) if row else 0
+
+
+def _bump_meta(conn: sqlite3.Connection, key: str, value: int, *, add: bool) -> None:
+    new = _meta(conn, key) + value if add else max(_meta(conn, key), value)
+    conn.execute("INSERT OR REPLACE INTO search_meta(key, value) VALUES(?, ?)", (key, new))
+
+
+def _allocate_rowid(conn: sqlite3.Connection, entry_id: int, published: int) -> int:
+    """The first free slot at or after published's minute: a few steps, then random jumps
+    in a doubling window, so a burst of n equal times costs O(log n) probes per entry."""
+    base = published // GRANULARITY
+    rng = random.Random(entry_id)
+    for attempt in range(200):
+        cand = base + attempt if attempt < 4 else base + rng.randrange(1, 2 << min(attempt, 60))
+        if conn.execute("SELECT 1 FROM search_doc WHERE rowid = ?", (cand,)).fetchone() is None:
+            if cand - base > 0:
+                _bump_meta(conn, "max_shift", cand - base, add=False)
+            return cand
+    raise SearchError(f"no free index slot near published={published}")  # pragma: no cover
+
+
+def remove_entry(conn: sqlite3.Connection, entry_id: int) -> None:
+    """Make the entry unsearchable (its postings stay as a ghost until reindex)."""
+    cur = conn.execute(
+        "UPDATE search_doc SET entry_id = NULL, feed_id = NULL WHERE entry_id = ?", (entry_id,)
+    )
+    if cur.rowcount:
+        _bump_meta(conn, "ghosts", cur.rowcount, add=True)
+
+
+def index_entry(
+    conn: sqlite3.Connection, entry_id: int, feed_id: int, published: int, title: str, text: str
+) -> None:
+    """Index (or re-index) one entry's current title and cleaned text."""
+    remove_entry(conn, entry_id)
+    rowid = _allocate_rowid(conn, entry_id, published)
+    conn.execute(
+        "INSERT INTO search_doc(rowid, entry_id, feed_id, published) VALUES(?, ?, ?, ?)",
+        (rowid, entry_id, feed_id, published),
+    )
+    conn.execute(
+        "INSERT INTO search_fts(rowid, body, title) VALUES(?, ?, ?)",
+        (rowid, index_tokens(text), index_tokens(title)),
+    )
+    chars = set(CJK_RE.findall(fold(title + "\n" + text)))
+    conn.execute(
+        "INSERT INTO search_chars(rowid, chars) VALUES(?, ?)",
+        (rowid, " ".join(sorted({c for run in chars for c in run}))),
+    )
+
+
+@dataclass
+class Plan:
+    """An FTS5 MATCH on one ``driver`` table plus SQL predicates for the rest."""
+
+    driver: str = "search_fts"
+    driver_match: str | None = None
+    predicates: list[tuple[str, list[object]]] = field(default_factory=list)
+
+
+def _fts(tp: TermPlan) -> str:
+    return '"' + " ".join(tp.tokens) + ('" *' if tp.prefix else '"')
+
+
+def _exists(table: str, match: str) -> tuple[str, list[object]]:
+    return f"EXISTS (SELECT 1 FROM {table} x WHERE x.{table} MATCH ? AND x.rowid = t.rowid)", [
+        match
+    ]
+
+
+def _leaf(term: Term) -> tuple[str, str]:
+    tp = plan_term(term)
+    return ("search_chars", tp.char) if tp.char else ("search_fts", _fts(tp))
+
+
+def compile_query(query: Query) -> Plan:
+    """Group terms by table; the table with positive terms (FTS first) drives the scan."""
+    pos: dict[str, list[str]] = {"search_fts": [], "search_chars": []}
+    neg: dict[str, list[str]] = {"search_fts": [], "search_chars": []}
+    plan = Plan()
+    for node in query.must:
+        leaves = [_leaf(t) for t in (node.terms if isinstance(node, AnyOf) else (node,))]
+        tables = {table for table, _m in leaves}
+        if len(tables) == 1:
+            pos[tables.pop()].append("(" + " OR ".join(m for _t, m in leaves) + ")")
+            continue
+        preds = [_exists(table, m) for table, m in leaves]
+        plan.predicates.append(
+            ("(" + " OR ".join(p for p, _a in preds) + ")", [a for _p, a in preds for a in a])
+        )
+    for term in query.exclude:
+        table, m = _leaf(term)
+        neg[table].append(m)
+    plan.driver = next((t for t in ("search_fts", "search_chars") if pos[t]), "search_doc")
+    for table in ("search_fts", "search_chars"):
+        if not pos[table]:
+            for m in neg[table]:
+                pred, args = _exists(table, m)
+                plan.predicates.append(("NOT " + pred, args))
+            continue
+        expr = "(" + " AND ".join(pos[table]) + ")" + "".join(f" NOT {m}" for m in neg[table])
+        if table == plan.driver:
+            plan.driver_match = expr
+        else:
+            plan.predicates.append(_exists(table, expr))
+    return plan
+
+
+def _where(
+    conn: sqlite3.Connection,
+    plan: Plan,
+    feed_ids: Sequence[int] | None,
+    since: int | None,
+    until: int | None,
+) -> tuple[str, list[object]]:
+    sql = ["d.entry_id IS NOT NULL"]
+    params: list[object] = []
+    if plan.driver_match is not None:
+        sql.append(f"t.{plan.driver} MATCH ?")
+        params.append(plan.driver_match)
+    for pred, pparams in plan.predicates:
+        sql.append(pred)
+        params.extend(pparams)
+    if feed_ids is not None:
+        sql.append(f"d.feed_id IN ({','.join('?' * len(feed_ids))})")
+        params.extend(feed_ids)
+    if since is not None:
+        sql.append("t.rowid >= ? AND d.published >= ?")
+        params += [since // GRANULARITY, since]
+    if until is not None:
+        sql.append("t.rowid <= ? AND d.published <= ?")
+        params += [until // GRANULARITY + _meta(conn, "max_shift"), until]
+    return " AND ".join(sql), params
+
+
+def _merge_bounds(query: Query, since: int | None, until: int | None) -> tuple[int | None, ...]:
+    lo = [v for v in (since, query.since) if v is not None]
+    hi = [v for v in (until, query.until) if v is not None]
+    return (max(lo) if lo else None, min(hi) if hi else None)
+
+
+def _select(plan: Plan) -> str:
+    score = "-bm25(t.search_fts, 1.0, ?)" if plan.driver == "search_fts" else "0.0"
+    return f"SELECT d.entry_id, d.published, t.rowid, {score} FROM {_from(plan)}"
+
+
+def _from(plan: Plan) -> str:
+    if plan.driver == "search_doc":  # only ORs mixing tables: scan entries newest first
+        return "search_doc t JOIN search_doc d ON d.rowid = t.rowid"
+    return f"{plan.driver} t JOIN search_doc d ON d.rowid = t.rowid"
+
+
+def search(
+    conn: sqlite3.Connection,
+    query: Query,
+    *,
+    feed_ids: Sequence[int] | None = None,
+    since: int | None = None,
+    until: int | None = None,
+    sort: str = "newest",
+    limit: int = 20,
+    offset: int = 0,
+) -> list[Hit]:
+    """Entries matching ``query``, newest first (exact ``published`` order) or by bm25."""
+    if sort not in ("newest", "relevance"):
+        raise SearchError(f"unknown sort {sort!r} (newest or relevance)")
+    if limit <= 0 or offset < 0 or (feed_ids is not None and not feed_ids):
+        return []
+    plan = compile_query(query)
+    lo, hi = _merge_bounds(query, since, until)
+    where, params = _where(conn, plan, feed_ids, lo, hi)
+    head: list[object] = [TITLE_WEIGHT] if plan.driver == "search_fts" else []
+    if sort == "relevance":
+        sql = f"{_select(plan)} WHERE {where} ORDER BY 4 DESC, t.rowid DESC LIMIT ? OFFSET ?"
+        rows = conn.execute(sql, [*head, *params, limit, offset]).fetchall()
+        return [Hit(int(r[0]), float(r[3])) for r in rows]
+    sql = f"{_select(plan)} WHERE {where} ORDER BY t.rowid DESC"
+    return _newest(conn.execute(sql, [*head, *params]), offset + limit)[offset:]
+
+
+def _newest(cursor: sqlite3.Cursor, need: int) -> list[Hit]:
+    """Read rows in rowid order until no later row can beat the ``need`` newest seen.
+
+    A row's published time is below ``(rowid + 1) * GRANULARITY``, because rowids only move
+    forward from ``published // GRANULARITY``; so this usually stops after ``need`` rows.
+    """
+    best: list[tuple[int, int, int, float]] = []  # min-heap of (published, rowid, id, score)
+    for entry_id, published, rowid, score in cursor:
+        if len(best) == need and (rowid + 1) * GRANULARITY <= best[0][0]:
+            break
+        item = (int(published), int(rowid), int(entry_id), float(score))
+        if len(best) < need:
+            heapq.heappush(best, item)
+        elif item > best[0]:
+            heapq.heapreplace(best, item)
+    cursor.close()
+    return [Hit(e, s) for _p, _r, e, s in sorted(best, reverse=True)]
+
+
+def count(
+    conn: sqlite3.Connection,
+    query: Query,
+    *,
+    feed_ids: Sequence[int] | None = None,
+    since: int | None = None,
+    until: int | None = None,
+) -> int:
+    """How many entries match (reads every match; for result pages, not for hot paths)."""
+    if feed_ids is not None and not feed_ids:
+        return 0
+    plan = compile_query(query)
+    lo, hi = _merge_bounds(query, since, until)
+    where, params = _where(conn, plan, feed_ids, lo, hi)
+    sql = f"SELECT count(*) FROM {_from(plan)}"
+    return int(conn.execute(f"{sql} WHERE {where}", params).fetchone()[0])
