@@ -17,6 +17,7 @@ from typing import Any
 
 from feedvault.errors import ParseError
 from feedvault.parse import parse_feed
+from feedvault.parse.encoding import decode
 from feedvault.parse.model import ParsedEntry, ParsedFeed
 from feedvault.parse.text import collapse, strip_tags
 
@@ -133,7 +134,7 @@ class Case:
 
 
 def read_case(path: Path) -> Case | None:
-    data = path.read_bytes()
+    data = decode(path.read_bytes()).data  # the UTF-16/32 cases have their comment encoded too
     match = _COMMENT.search(data[:4096])
     if not match:
         return None
@@ -163,7 +164,7 @@ def run_case(case: Case) -> str:
     try:
         feed = parse_feed(case.path.read_bytes(), url=url, content_type=case.content_type)
     except ParseError:
-        return "fail"
+        return "pass" if case.expect.strip() == "bozo" else "fail"  # e.g. an empty document
     names = Names(as_feedparser(feed))
     try:
         ok = eval(case.expect, {"__builtins__": __builtins__}, names)  # noqa: S307 - test data

@@ -172,7 +172,7 @@ class _Walk:
 
     def _image(self, el: etree._Element) -> bool:
         """Fix the image's URL; drop it (True) when it is a tracking pixel or has no source."""
-        attrib = dict(el.attrib)
+        attrib = {str(k): str(v) for k, v in el.attrib.items()}
         src = image_source(attrib)
         src = clean_url(src, self.base, self.rules) if src else None
         if src is None or is_tracking_image(src, attrib, self.rules):
@@ -191,7 +191,9 @@ class _Walk:
         if not url.startswith(("http://", "https://")):
             _drop(el)
             return
-        el.clear(keep_tail=True)
+        tail = el.tail
+        el.clear()
+        el.tail = tail
         el.tag = "a"
         el.set("href", url)
         el.text = title or url

@@ -34,11 +34,13 @@ def _parse_page(page_html: bytes | str) -> lxml.html.HtmlElement | None:
     try:
         data.decode("utf-8")
     except UnicodeDecodeError:  # not UTF-8: let libxml2 follow the page's <meta charset>
-        parser = None
+        utf8 = False
     else:
-        parser = _UTF8_PARSER
+        utf8 = True
     try:
-        return lxml.html.document_fromstring(data, parser=parser)
+        if utf8:
+            return lxml.html.document_fromstring(data, parser=_UTF8_PARSER)
+        return lxml.html.document_fromstring(data)
     except (etree.ParserError, ValueError):
         return None
 

@@ -23,16 +23,15 @@ BLOCKS: Final = frozenset({
 _CELLS: Final = frozenset({"td", "th"})
 _SKIP: Final = DROPPED_WITH_CONTENT | {"video", "audio", "rp"}
 _BREAK: Final = "\x00"  # stands for <br>; the parser input never holds NUL (entry._parse)
-_SPACE_RUNS = re.compile(r"\s+")
 _BLANK_LINES = re.compile(r"\n{3,}")
 
 
 def _block(parts: list[str]) -> str:
-    joined = _SPACE_RUNS.sub(" ", "".join(parts))
-    if _BREAK in joined:
-        joined = "\n".join(line.strip() for line in joined.split(_BREAK))
+    joined = "".join(parts)
+    if _BREAK in joined:  # str.split() collapses every Unicode space run, NUL is not one
+        joined = "\n".join(" ".join(line.split()) for line in joined.split(_BREAK))
         return _BLANK_LINES.sub("\n\n", joined.strip())
-    return joined.strip()
+    return " ".join(joined.split())
 
 
 def tree_text(root: etree._Element) -> str:

@@ -23,6 +23,7 @@ _WIDER = {
     "gb2312": "gb18030", "gbk": "gb18030", "cp936": "gb18030", "euc_cn": "gb18030",
     "hz": "gb18030", "latin_1": "cp1252", "iso8859_1": "cp1252", "ascii": "cp1252",
 }
+_SERVER_DEFAULTS = frozenset({"cp1252"})
 _HEADER_CHARSET = re.compile(r"""charset\s*=\s*["']?([\w.:-]+)""", re.I)
 _DECLARED = re.compile(
     rb"""<\?xml[^>]*?encoding\s*=\s*["']([\w.:-]+)|<meta[^>]+?charset\s*=\s*["']?([\w.:-]+)""",
@@ -37,15 +38,21 @@ def bom_encoding(content: bytes) -> str | None:
     return None
 
 
-def label_encoding(content: bytes, content_type: str | None) -> str | None:
-    """The encoding the HTTP header, else the document itself, claims (normalised)."""
+def label_encodings(content: bytes, content_type: str | None) -> list[str]:
+    """What the HTTP header and the document claim, normalised, most trusted first.
+
+    The header outranks the document's own declaration, except when it names a Western
+    single-byte charset: that is usually a web server's default, not the publisher's choice.
+    """
     match = _HEADER_CHARSET.search(content_type or "")
-    label = match.group(1) if match else None
-    if label is None:
-        declared = _DECLARED.search(content[:2048])
-        if declared:
-            label = (declared.group(1) or declared.group(2)).decode("ascii")
-    return _normalise(label)
+    header = _normalise(match.group(1) if match else None)
+    declared_match = _DECLARED.search(content[:2048])
+    declared = None
+    if declared_match:
+        raw = declared_match.group(1) or declared_match.group(2)
+        declared = _normalise(raw.decode("ascii"))
+    order = [declared, header] if header in _SERVER_DEFAULTS else [header, declared]
+    return [name for name in dict.fromkeys(order) if name]
 
 
 def _normalise(label: str | None) -> str | None:
@@ -65,12 +72,13 @@ def detect_encoding(content: bytes, content_type: str | None = None) -> str:
         return bom
     if _decodes(content, "utf-8"):
         return "utf-8"
-    label = label_encoding(content, content_type)
-    if label and label not in ("utf_8", "utf_16", "utf_32") and _decodes(content, label):
-        return label
+    labels = label_encodings(content, content_type)
+    for label in labels:
+        if label not in ("utf_8", "utf_16", "utf_32") and _decodes(content, label):
+            return label
     if _decodes(content, "gb18030"):
         return "gb18030"
-    return label or "utf-8"
+    return labels[0] if labels else "utf-8"
 
 
 def decode_text(content: bytes, content_type: str | None = None) -> str:

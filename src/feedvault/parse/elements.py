@@ -31,13 +31,18 @@ NAMESPACES: dict[str, str] = {
     "http://purl.org/dc/terms/": "dcterms:",
     "http://purl.org/rss/1.0/modules/content/": "content:",
     "http://www.w3.org/1999/xhtml": "xhtml:", RDF_NS: "rdf:",
+    "http://search.yahoo.com/mrss/": "media:", "http://search.yahoo.com/mrss": "media:",
+    "http://www.itunes.com/dtds/podcast-1.0.dtd": "itunes:",
+    "http://www.itunes.com/DTDs/Podcast-1.0.dtd": "itunes:",
 }
+_ADOPTED_MAX = 64
 # Conventional prefixes, for feeds that use them without declaring them.
 PREFIXES: dict[str, str] = {
     "atom": "", "atom10": "", "dc": "dc:", "dcterms": "dcterms:", "content": "content:",
-    "xhtml": "xhtml:", "rdf": "rdf:",
+    "xhtml": "xhtml:", "rdf": "rdf:", "media": "media:", "itunes": "itunes:",
 }
 _CACHE: dict[str, str] = {}
+KEYS = _CACHE  # read-only view for hot loops: ``KEYS.get(tag) or key(tag)``
 
 
 def key(tag: str) -> str:
@@ -57,6 +62,20 @@ def key(tag: str) -> str:
     if len(_CACHE) < 4096:  # a hostile feed with endless tag names cannot grow this forever
         _CACHE[tag] = found
     return found
+
+
+def adopt_namespace(root: etree._Element) -> bool:
+    """Read a root ``rss``/``feed``/``channel`` in an unknown namespace (a made-up RSS 2.1,
+    a private Atom draft) as the plain format, as feed readers do. True when adopted."""
+    ns, _, local = root.tag[1:].partition("}") if root.tag[:1] == "{" else ("", "", "")
+    if not ns or ns in NAMESPACES or local not in ("rss", "feed", "channel", "RDF"):
+        return False
+    if sum(1 for v in NAMESPACES.values() if v == "") >= _ADOPTED_MAX:
+        return False
+    NAMESPACES[ns] = ""
+    for tag in [t for t in _CACHE if t.startswith("{" + ns + "}")]:
+        del _CACHE[tag]
+    return True
 
 
 def base_for(el: etree._Element, url: str | None, fallback: str | None) -> str | None:

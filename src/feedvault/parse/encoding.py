@@ -34,6 +34,10 @@ _ALIASES = {
     "ms936": "gb18030", "windows-936": "gb18030", "big5": "big5", "x-big5": "big5",
     "big5-hkscs": "big5hkscs", "ascii": "us-ascii", "unicode": "utf-16", "utf8": "utf-8",
 }
+# Labels whose bytes are read as Windows-1252, as browsers do (WHATWG Encoding): feeds that
+# say ISO-8859-1 use its curly quotes in 0x80-0x9F.
+_CODEC = {"iso-8859-1": "cp1252", "latin-1": "cp1252", "latin1": "cp1252", "l1": "cp1252",
+          "iso8859-1": "cp1252", "iso_8859-1": "cp1252"}
 _DECL = re.compile(rb"""^\s*<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._:\-]+)["']""")
 _CHARSET = re.compile(r"""charset\s*=\s*["']?([^"';,\s]+)""", re.IGNORECASE)
 _CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]")
@@ -101,9 +105,12 @@ def _convert(data: bytes, encoding: str, warnings: list[str], declared: bool = T
             return _fallback(data, encoding, warnings, error, declared)
         return Decoded(data, encoding, tuple(warnings))
     try:
-        text = data.decode(encoding)
+        text = data.decode(_CODEC.get(encoding, encoding))
     except UnicodeDecodeError as error:
-        return _fallback(data, encoding, warnings, error, declared)
+        if encoding in _CODEC:  # the five bytes Windows-1252 leaves undefined
+            text = data.decode(encoding)
+        else:
+            return _fallback(data, encoding, warnings, error, declared)
     return Decoded(text.encode("utf-8"), encoding, tuple(warnings))
 
 

@@ -18,7 +18,7 @@ from datetime import datetime
 from lxml import etree
 
 from feedvault.parse.dates import parse_date
-from feedvault.parse.elements import absolute, base_for, first, key
+from feedvault.parse.elements import KEYS, absolute, base_for, first, key
 from feedvault.parse.model import ParsedEntry
 from feedvault.parse.text import (
     collapse,
@@ -33,11 +33,12 @@ from feedvault.parse.text import (
 RDF_ABOUT = "{http://www.w3.org/1999/02/22-rdf-syntax-ns#}about"
 _PUBLISHED = ("pubDate", "published", "issued", "dcterms:issued", "created", "dcterms:created")
 _UPDATED = ("updated", "modified", "dcterms:modified")
-_CONTENT = ("content:encoded", "content", "xhtml:body", "xhtml:div")
-_SUMMARY = ("description", "summary", "dc:description", "dcterms:abstract")
+_CONTENT = ("content:encoded", "content", "xhtml:body", "xhtml:div", "fullitem")
+_SUMMARY = ("description", "summary", "dc:description", "dcterms:abstract", "itunes:summary")
+_HTML_KEYS = frozenset({"description", "content:encoded", "fullitem", "itunes:summary"})
 _WANTED = frozenset(
     _PUBLISHED + _UPDATED + _CONTENT + _SUMMARY
-    + ("title", "dc:title", "guid", "id", "dc:date", "author", "dc:creator", "creator")
+    + ("title", "dc:title", "media:title", "guid", "id", "dc:date", "author", "dc:creator")
 )
 
 
@@ -60,11 +61,13 @@ def read_entry(item: etree._Element, ctx: Context) -> ParsedEntry:
         tag = child.tag
         if not isinstance(tag, str):
             continue
-        k = key(tag)
+        k = KEYS.get(tag) or key(tag)
         if k == "link":
             href = child.get("href")
-            if href is None:
-                if link_el is None and child.text and child.text.strip():
+            if href is None:  # RSS <link>, or Atom 0.3 written with the URL as text
+                if link_el is None and child.text and child.text.strip() and (
+                    child.get("rel", "alternate") == "alternate"
+                ):
                     link_el = child
             elif child.get("rel", "alternate") == "alternate":
                 if alternate is None:
@@ -78,7 +81,7 @@ def read_entry(item: etree._Element, ctx: Context) -> ParsedEntry:
             found[k] = child
     guid = _guid(found.get("guid"), found.get("id"), item)
     link = _link(link_el, alternate, found.get("guid"), ctx)
-    title_el = first(found, ("title", "dc:title"))
+    title_el = first(found, ("title", "dc:title", "media:title"))
     content_el = first(found, _CONTENT)
     summary_el = first(found, _SUMMARY)
     content = read_content(content_el, ctx.atom) if content_el is not None else ""
@@ -114,34 +117,38 @@ def read_title(el: etree._Element, atom: bool) -> str:
 
 
 def read_content(el: etree._Element, atom: bool) -> str:
-    """The element's HTML as carried; plain text (Atom type="text") is escaped to HTML."""
+    """The element's HTML as carried (surrounding whitespace dropped); plain text (Atom
+    type="text") is escaped so that the result is always HTML."""
     kind = (el.get("type") or "").lower()
-    mode = el.get("mode")
-    if kind in ("xhtml", "application/xhtml+xml") or key(el.tag).startswith("xhtml:"):
-        return xhtml_content(el) if kind else inner_markup(el)
-    if mode == "base64":
+    k = key(el.tag)
+    if kind == "xhtml":
+        return xhtml_content(el).strip()
+    if kind == "application/xhtml+xml" or k.startswith("xhtml:"):
+        return inner_markup(el, xhtml=True).strip()  # Atom 0.3: no wrapping div convention
+    if el.get("mode") == "base64" or (atom and _binary(kind)):
         return _base64(el.text or "", kind)
-    if kind in ("html", "text/html") or mode == "escaped":
-        return inner_markup(el)
-    if not kind:
-        if not atom or key(el.tag) in ("description", "content:encoded"):
-            return inner_markup(el)  # RSS: HTML, possibly naked markup
-        return escape(element_text(el))
-    if kind in ("text", "text/plain") or kind.startswith("text/"):
-        return escape(element_text(el))
+    if kind in ("html", "text/html") or el.get("mode") == "escaped":
+        return (element_text(el) if atom else inner_markup(el)).strip()
+    if not kind and (not atom or k in _HTML_KEYS):
+        return inner_markup(el).strip()  # RSS: HTML, possibly naked markup
+    if not kind or kind.startswith("text"):
+        return escape(element_text(el).strip())
     if el.get("src") is not None:
         return ""  # out-of-line content: nothing carried
-    if kind.endswith("xml"):
-        return escape(inner_markup(el))
-    return ""  # base64 media (images, audio) is not HTML
+    return escape(inner_markup(el).strip())  # some other XML vocabulary, shown as source
+
+
+def _binary(kind: str) -> bool:
+    return bool(kind) and not kind.startswith("text") and not kind.endswith("xml") and "/" in kind
 
 
 def _base64(text: str, kind: str) -> str:
+    """Base64 content that decodes to UTF-8 text; binary media (images, audio) is no HTML."""
     try:
-        decoded = base64.b64decode(text).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError):
+        decoded = base64.b64decode(text).decode("utf-8").strip()
+    except (binascii.Error, UnicodeDecodeError, ValueError):
         return ""
-    return decoded if kind in ("text/html", "html", "") else escape(decoded)
+    return escape(decoded) if kind in ("text", "text/plain") else decoded
 
 
 def _guid(
@@ -182,7 +189,7 @@ def _date(
 
 
 def _author(found: dict[str, etree._Element]) -> str | None:
-    for k in ("author", "dc:creator", "creator"):
+    for k in ("author", "dc:creator"):
         el = found.get(k)
         if el is None:
             continue

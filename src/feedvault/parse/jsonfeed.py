@@ -33,7 +33,7 @@ def read_json(data: bytes, url: str | None, encoding: str, warnings: list[str]) 
     if not isinstance(items, list) and not (isinstance(version, str) and "jsonfeed" in version):
         raise ParseError("not a feed: JSON document is not a JSON Feed (no items)", url=url)
     language = _str(doc.get("language"))
-    china = bool(language) and language.lower().startswith("zh")
+    china = language is not None and language.lower().startswith("zh")
     home = absolute(url, _str(doc.get("home_page_url")))
     base = home or url
     entries = [_entry(item, base, china) for item in items or () if isinstance(item, dict)]

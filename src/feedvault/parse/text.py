@@ -13,8 +13,13 @@ from html.entities import name2codepoint
 from lxml import etree
 
 XHTML_NS = "http://www.w3.org/1999/xhtml"
-_XMLNS_DECL = re.compile(r'\sxmlns(?::[A-Za-z_][\w.-]*)?="[^"]*"')
-_TAG = re.compile(r"<[^>]*>")
+# Declarations of the feed's own namespaces, which serialising a child repeats; others
+# (SVG, MathML) belong to the content and stay.
+_XMLNS_DECL = re.compile(
+    r'\sxmlns(?::[A-Za-z_][\w.-]*)?="(?:http://www\.w3\.org/1999/xhtml|http://www\.w3\.org/2005/Atom'
+    r'|http://purl\.org/atom/ns#|http://purl\.org/rss/1\.0/[^"]*|http://purl\.org/dc/[^"]*)"'
+)
+_TAG = re.compile(r"""<(?:[^>"']|"[^"]*"|'[^']*')*>""")
 _HTMLISH = re.compile(r"</?[A-Za-z][A-Za-z0-9]*(?:\s[^<>]*)?/?>|&(?:#\d+|#x[0-9a-fA-F]+|\w+);")
 _ENTITY = re.compile(r"&(?:#\d+|#[xX][0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);")
 _XML_ENTITIES = frozenset({b"amp", b"lt", b"gt", b"quot", b"apos"})
@@ -58,25 +63,32 @@ def element_text(el: etree._Element) -> str:
     return "".join(t for t in el.itertext() if isinstance(t, str))
 
 
-def inner_markup(el: etree._Element) -> str:
+def inner_markup(el: etree._Element, *, xhtml: bool = False) -> str:
     """The content of ``el`` as written: text, child elements serialised, without the
-    ``xmlns`` declarations that serialising a namespaced child adds."""
+    ``xmlns`` declarations of the feed's namespaces that serialising a child adds.
+
+    RSS carries HTML as text, so the text is the markup; inline XHTML (``xhtml=True``)
+    carries character data, which is escaped again.
+    """
+    head = el.text or ""
+    if xhtml and head:
+        head = escape(head)
     if len(el) == 0:
-        return el.text or ""
-    parts = [el.text or ""]
+        return head
+    parts = [head]
     for child in el:
         parts.append(etree.tostring(child, encoding="unicode", with_tail=True))
     markup = "".join(parts)
     if "xmlns" in markup:
         markup = _XMLNS_DECL.sub("", markup)
-    prefixes = [p for p, ns in el.nsmap.items() if ns == XHTML_NS and p]
-    for prefix in prefixes:
-        markup = markup.replace(f"<{prefix}:", "<").replace(f"</{prefix}:", "</")
+    for prefix, ns in el.nsmap.items():
+        if ns == XHTML_NS and prefix:
+            markup = markup.replace(f"<{prefix}:", "<").replace(f"</{prefix}:", "</")
     return markup
 
 
 def xhtml_content(el: etree._Element) -> str:
-    """Atom ``type="xhtml"``: the markup inside the wrapping ``<div>``."""
+    """Atom 1.0 ``type="xhtml"``: the markup inside the wrapping ``<div>``."""
     children = [c for c in el if isinstance(c.tag, str)]
     if (
         len(children) == 1
@@ -84,8 +96,8 @@ def xhtml_content(el: etree._Element) -> str:
         and not (el.text or "").strip()
         and not (children[0].tail or "").strip()
     ):
-        return inner_markup(children[0])
-    return inner_markup(el)
+        return inner_markup(children[0], xhtml=True)
+    return inner_markup(el, xhtml=True)
 
 
 def fix_html_entities(data: bytes) -> bytes:

@@ -41,7 +41,7 @@ def parse_xml(data: bytes, url: str | None) -> tuple[etree._Element, list[str]]:
     warnings: list[str] = []
     data = _skip_junk(data, url, warnings)
     try:
-        return etree.fromstring(data, _parser(False), base_url=url), warnings
+        return etree.fromstring(data, _parser(False)), warnings
     except etree.XMLSyntaxError as error:
         warnings.append(f"not well formed: {error.msg.split(', line')[0]} line {error.lineno}")
     if b"&" in data and b"<!ENTITY" not in data:
@@ -49,11 +49,11 @@ def parse_xml(data: bytes, url: str | None) -> tuple[etree._Element, list[str]]:
         if fixed != data:
             data = fixed
             try:
-                return etree.fromstring(data, _parser(False), base_url=url), warnings
+                return etree.fromstring(data, _parser(False)), warnings
             except etree.XMLSyntaxError:
                 pass
     try:
-        root = etree.fromstring(data, _parser(True), base_url=url)
+        root = etree.fromstring(data, _parser(True))
     except etree.XMLSyntaxError as error:
         raise ParseError(f"not a feed: unreadable XML ({error.msg})", url=url) from None
     if root is None:

@@ -15,6 +15,7 @@ from feedvault.parse.elements import (
     RSS090_NS,
     XML_LANG,
     absolute,
+    adopt_namespace,
     base_for,
     first,
     key,
@@ -22,7 +23,9 @@ from feedvault.parse.elements import (
 from feedvault.parse.entries import Context, read_entry, read_title
 from feedvault.parse.model import ParsedFeed
 
-_FEED_DATES = ("updated", "lastBuildDate", "modified", "dc:date", "pubDate", "published")
+_FEED_DATES = (
+    "updated", "lastBuildDate", "modified", "dcterms:modified", "dc:date", "pubDate", "published"
+)
 
 
 def read_feed(
@@ -47,8 +50,8 @@ def read_feed(
                 link_href = child
         elif k not in meta:
             meta[k] = child
-    language = _language(root, channel, meta)
-    china = bool(language) and language.lower().startswith("zh")  # type: ignore[union-attr]
+    language = _language(root, channel, meta) or _item_language(items)
+    china = language is not None and language.lower().startswith("zh")
     feed_link = _feed_link(meta.get("link"), link_href, url, has_base)
     context = Context(
         url=url, base=feed_link or url, has_base=has_base,
@@ -72,16 +75,22 @@ def read_feed(
     )
 
 
-def _format(root: etree._Element, url: str | None, warnings: list[str]) -> tuple[etree._Element, str]:
+def _format(
+    root: etree._Element, url: str | None, warnings: list[str]
+) -> tuple[etree._Element, str]:
     """The feed element and its format name; ParseError when the document is no feed."""
     k = key(root.tag) if isinstance(root.tag, str) else ""
+    if k.startswith("?:") and adopt_namespace(root):
+        k = key(root.tag)
     if k == "rss":
         version = (root.get("version") or "").strip()
         if version.startswith("0.91"):
             return root, "rss091"
         return root, "rss092" if version.startswith("0.9") else "rss20"
     if k in ("rdf:RDF", "RDF"):
-        rss090 = any(etree.QName(c).namespace == RSS090_NS for c in root if isinstance(c.tag, str))
+        rss090 = root.nsmap.get(None) == RSS090_NS or any(
+            etree.QName(c).namespace == RSS090_NS for c in root if isinstance(c.tag, str)
+        )
         return root, "rss090" if rss090 else "rss10"
     if k == "feed":
         old = etree.QName(root).namespace == ATOM03_NS or root.get("version") == "0.3"
@@ -123,6 +132,18 @@ def _language(
             return el.text.strip()
     value = channel.get(XML_LANG) or root.get(XML_LANG)
     return value.strip() if value and value.strip() else None
+
+
+def _item_language(items: list[etree._Element]) -> str | None:
+    """Some feeds (DW's RSS 1.0) give dc:language on each item only."""
+    if not items:
+        return None
+    for child in items[0]:
+        if isinstance(child.tag, str) and key(child.tag) in ("language", "dc:language"):
+            text = (child.text or "").strip()
+            if text:
+                return text
+    return None
 
 
 def _feed_link(

@@ -29,7 +29,7 @@ from feedvault.errors import SearchError
 from feedvault.search.fold import fold
 from feedvault.search.query import AnyOf, Query, Term
 from feedvault.search.plan import TermPlan, plan_term
-from feedvault.search.tokens import CJK_RE, index_tokens
+from feedvault.search.tokens import CJK_RE, folded_tokens
 
 GRANULARITY = 60
 _SCHEMA = (
@@ -102,6 +102,7 @@ def index_entry(
 ) -> None:
     """Index (or re-index) one entry's current title and cleaned text."""
     remove_entry(conn, entry_id)
+    head, body = fold(title), fold(text)
     rowid = _allocate_rowid(conn, entry_id, published)
     conn.execute(
         "INSERT INTO search_doc(rowid, entry_id, feed_id, published) VALUES(?, ?, ?, ?)",
@@ -109,13 +110,10 @@ def index_entry(
     )
     conn.execute(
         "INSERT INTO search_fts(rowid, body, title) VALUES(?, ?, ?)",
-        (rowid, index_tokens(text), index_tokens(title)),
+        (rowid, folded_tokens(body), folded_tokens(head)),
     )
-    chars = set(CJK_RE.findall(fold(title + "\n" + text)))
-    conn.execute(
-        "INSERT INTO search_chars(rowid, chars) VALUES(?, ?)",
-        (rowid, " ".join(sorted({c for run in chars for c in run}))),
-    )
+    chars = set().union(*CJK_RE.findall(head + "\n" + body))
+    conn.execute("INSERT INTO search_chars(rowid, chars) VALUES(?, ?)", (rowid, " ".join(chars)))
 
 
 @dataclass
