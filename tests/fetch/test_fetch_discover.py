@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -95,8 +96,9 @@ def test_feed_title() -> None:
     assert feed_title(b"<html") == ""
 
 
-def test_find_feeds_on_a_page_a_feed_and_by_probing(make_server: type[Server],
-                                                     fetcher: Fetcher) -> None:
+def test_find_feeds_on_a_page_a_feed_and_by_probing(
+    make_server: Callable[..., Server], fetcher: Fetcher
+) -> None:
     site = make_server()
     feed = GB_FEED.read_bytes()
     site.routes["/"] = lambda r, c: respond(c, 200, {"Content-Type": "text/html"}, PAGE)

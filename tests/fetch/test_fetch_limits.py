@@ -34,7 +34,7 @@ def gzip_bomb() -> bytes:
 @pytest.fixture(scope="module")
 def brotli_bomb() -> bytes:
     packer = brotli.Compressor(quality=5)
-    return b"".join(packer.process(b) for b in _zeros(BOMB_SIZE)) + packer.finish()
+    return bytes(b"".join(packer.process(b) for b in _zeros(BOMB_SIZE)) + packer.finish())
 
 
 def timed(fetch: Callable[[], object]) -> tuple[BaseException | object, float]:
@@ -89,10 +89,11 @@ def test_silent_server_ends_at_the_deadline(server: Server, fetcher: Fetcher) ->
 def test_the_deadline_is_total_across_redirects(server: Server, fetcher: Fetcher) -> None:
     def slow_redirect(request: Request, conn: socket.socket) -> None:
         time.sleep(0.8)  # each hop is well under the deadline, together they are not
-        respond(conn, 302, {"Location": "/hop"})
+        respond(conn, 302, {"Location": f"/hop?n={len(server.requests)}"})
 
     server.routes["/hop"] = slow_redirect
-    expect_error(fetcher, server.url("/hop"), "")
+    expect_error(fetcher, server.url("/hop"), "timed out after 2s")
+    assert len(server.requests) == 3
 
 
 # --- size ---

@@ -57,10 +57,23 @@ def looks_like_html(text: str) -> bool:
 
 
 def element_text(el: etree._Element) -> str:
-    """The character data of ``el`` and its descendants (entity nodes contribute nothing)."""
+    """The character data of ``el`` and its descendants. Unresolved entity references
+    (we never resolve them: XXE) and comments contribute nothing."""
     if len(el) == 0:
         return el.text or ""
-    return "".join(t for t in el.itertext() if isinstance(t, str))
+    parts: list[str] = []
+    _collect(el, parts)
+    return "".join(parts)
+
+
+def _collect(el: etree._Element, parts: list[str]) -> None:
+    if el.text:
+        parts.append(el.text)
+    for child in el:
+        if isinstance(child.tag, str):
+            _collect(child, parts)
+        if child.tail:
+            parts.append(child.tail)
 
 
 def inner_markup(el: etree._Element, *, xhtml: bool = False) -> str:
