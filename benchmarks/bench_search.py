@@ -24,11 +24,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "src"), str(ROOT)]
 
+from tests.search.search_corpus import load_documents  # noqa: E402
+
 from feedvault.search.fold import fold  # noqa: E402
 from feedvault.search.query import parse_query  # noqa: E402
 from feedvault.search.tokens import CJK_RE, WORD_RE  # noqa: E402
 from feedvault.store.sqlite import search_index  # noqa: E402
-from tests.search.search_corpus import load_documents  # noqa: E402
 
 START = 1_500_000_000
 
@@ -75,7 +76,9 @@ def query_classes(seed: int = 3) -> dict[str, list[str]]:
     for d in load_documents():
         folded = fold(d.title + "\n" + d.text)
         for k in df:
-            df[k].update({r[i : i + k] for r in CJK_RE.findall(folded) for i in range(len(r) - k + 1)})
+            df[k].update(
+                {r[i : i + k] for r in CJK_RE.findall(folded) for i in range(len(r) - k + 1)}
+            )
         words.update({w for w in WORD_RE.findall(folded) if w.isascii() and w.isalpha()})
     rng = random.Random(seed)
     out: dict[str, list[str]] = {}
@@ -117,8 +120,10 @@ def run(n: int, repeat: int) -> None:
         size = pages * conn.execute("PRAGMA page_size").fetchone()[0]
         conn.close()
         print(f"\n== {n:,} entries: built in {secs:.0f} s ({n / secs:,.0f} entries/s)")
-        print(f"text {text_bytes / 1e6:,.0f} MB, index+tables {size / 1e6:,.0f} MB in use "
-              f"({size / text_bytes:.2f} x text)")
+        print(
+            f"text {text_bytes / 1e6:,.0f} MB, index+tables {size / 1e6:,.0f} MB in use "
+            f"({size / text_bytes:.2f} x text)"
+        )
         bench_queries(path, query_classes(), repeat)
 
 

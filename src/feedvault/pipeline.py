@@ -7,7 +7,7 @@ versions, the search rows and the feed's HTTP state in one transaction.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -60,18 +60,23 @@ class Document:
 
 
 def ingest(store: Storage, feed: Feed, doc: Document, *, seen_at: datetime,
-           rules: RuleSet | None = None) -> UpdateResult:
+           rules: RuleSet | None = None,
+           next_check: Callable[[], datetime] | None = None,
+           fail: Callable[[str], UpdateResult] | None = None) -> UpdateResult:
     """Parse one feed document and store what is new or changed, all in one transaction."""
     try:
         parsed = parse_feed(doc.data, url=doc.url, content_type=doc.content_type)
     except ParseError as exc:
         message = f"{feed.slug}: {exc}"
+        if fail is not None:
+            return fail(message)
         store.record_feed_error(feed.id, message, seen_at)
         return UpdateResult(feed.slug, status="error", error=message)
     warning = "; ".join(parsed.warnings)[:500] or None
     state = FeedStateUpdate(
         etag=doc.etag, last_modified=doc.last_modified, site_url=parsed.link,
         title=parsed.title or None, url=doc.permanent_url, warning=warning, status="ok",
+        next_check=next_check() if next_check else None,
     )
     result = store_entries(store, feed, parsed.entries, seen_at=seen_at, rules=rules,
                            site_link=parsed.link, doc=doc, feed_state=state)

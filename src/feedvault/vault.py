@@ -10,10 +10,10 @@
 
 from __future__ import annotations
 
-import queue
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
+from datetime import datetime
 from types import TracebackType
 from typing import TYPE_CHECKING
 
@@ -22,6 +22,7 @@ from feedvault.errors import FeedvaultError, FetchError, UsageError
 from feedvault.models import Entry, Feed
 from feedvault.naming import slug_from_source, slugify, unique_slug
 from feedvault.pipeline import Document, UpdateResult, ingest
+from feedvault.schedule import next_check
 from feedvault.store import FeedSpec, Storage, open_storage
 from feedvault.store.base import FeedStateUpdate, UpdateBatch
 from feedvault.timeutil import now_utc
@@ -112,10 +113,18 @@ class Vault:
     # ---- updating ----------------------------------------------------------------------
 
     def update(self, slugs: Sequence[str] | None = None,
-               on_result: Callable[[UpdateResult], None] | None = None) -> list[UpdateResult]:
-        """Fetch and store the given feeds (all when None). Errors are per feed, never raised."""
+               on_result: Callable[[UpdateResult], None] | None = None, *,
+               due_only: bool = False, stop: threading.Event | None = None) -> list[UpdateResult]:
+        """Fetch and store the given feeds (all when None). Errors are per feed, never raised.
+
+        ``due_only`` takes only feeds whose next check has come; ``stop`` (set from a signal
+        handler) lets the fetches in flight finish and store, and starts nothing new.
+        """
         feeds = [self.store.get_feed(s) for s in slugs] if slugs else self.store.list_feeds()
-        feeds = [f for f in feeds if f.url]
+        feeds = [f for f in feeds if f.url and (slugs or f.status != "gone")]
+        if due_only:
+            now = now_utc()
+            feeds = [f for f in feeds if f.next_check is None or f.next_check <= now]
         results: list[UpdateResult] = []
 
         def done(result: UpdateResult) -> None:
@@ -126,9 +135,11 @@ class Vault:
         local = [f for f in feeds if f.url and f.url.startswith("file://")]
         remote = [f for f in feeds if f not in local]
         for feed in local:
+            if stop is not None and stop.is_set():
+                break
             done(self._update_local(feed))
         if remote:
-            self._update_remote(remote, done)
+            self._update_remote(remote, done, stop)
         return results
 
     def update_from_bytes(self, slug: str, data: bytes, *, url: str | None = None,
@@ -136,7 +147,31 @@ class Vault:
         """Store a feed document obtained elsewhere (a file, a test, another fetcher)."""
         feed = self.store.get_feed(slug)
         doc = Document(data, url or feed.url, content_type)
-        return ingest(self.store, feed, doc, seen_at=now_utc(), rules=self.rules)
+        return self._ingest(feed, doc)
+
+    def _ingest(self, feed: Feed, doc: Document) -> UpdateResult:
+        now = now_utc()
+        return ingest(self.store, feed, doc, seen_at=now, rules=self.rules,
+                      next_check=lambda: self._next_check(feed, now),
+                      fail=lambda message: self._fail(feed, message))
+
+    def _next_check(self, feed: Feed, now: datetime, *, error: bool = False,
+                    retry_after: float | None = None) -> datetime:
+        override = feed.settings.get("interval")
+        return next_check(
+            now,
+            published=self.store.recent_published(feed.id, 20),
+            override_seconds=float(override) if isinstance(override, int | float) else None,
+            error_count=feed.error_count + 1 if error else 0,
+            retry_after=retry_after,
+        )
+
+    def _fail(self, feed: Feed, message: str, *, retry_after: float | None = None,
+              status: str | None = None) -> UpdateResult:
+        now = now_utc()
+        when = self._next_check(feed, now, error=True, retry_after=retry_after)
+        self.store.record_feed_error(feed.id, message, now, next_check=when, status=status)
+        return UpdateResult(feed.slug, status or "error", error=message)
 
     def _update_local(self, feed: Feed) -> UpdateResult:
         assert feed.url is not None
@@ -144,52 +179,41 @@ class Vault:
         try:
             data = path.read_bytes()
         except OSError as exc:
-            message = f"{feed.slug}: cannot read {path}: {exc.strerror}"
-            self.store.record_feed_error(feed.id, message, now_utc())
-            return UpdateResult(feed.slug, "error", error=message)
-        return ingest(self.store, feed, Document(data, feed.url), seen_at=now_utc(),
-                      rules=self.rules)
+            return self._fail(feed, f"{feed.slug}: cannot read {path}: {exc.strerror}")
+        return self._ingest(feed, Document(data, feed.url))
 
-    def _update_remote(self, feeds: list[Feed], done: Callable[[UpdateResult], None]) -> None:
-        """Fetch in parallel on worker threads; parse and store here, one feed at a time."""
-        from feedvault.fetch.client import FetchRequest
+    def _update_remote(self, feeds: list[Feed], done: Callable[[UpdateResult], None],
+                       stop: threading.Event | None) -> None:
+        """Fetch on worker threads; parse and store here, on this thread, one feed at a time."""
+        from feedvault.fetch.result import FetchRequest
 
-        by_url = {f.url: f for f in feeds}
-        outcomes: queue.Queue[tuple[Feed, FetchResult | FetchError] | None] = queue.Queue()
-        requests = [FetchRequest(f.url or "", etag=f.etag, last_modified=f.last_modified)
-                    for f in feeds]
-
-        def fetch_all() -> None:
-            try:
-                self.fetcher.fetch_many(
-                    requests, lambda req, res: outcomes.put((by_url[req.url], res))
-                )
-            finally:
-                outcomes.put(None)
-
-        worker = threading.Thread(target=fetch_all, name="feedvault-fetch", daemon=True)
-        worker.start()
-        while (item := outcomes.get()) is not None:
-            done(self._store_fetched(*item))
-        worker.join()
+        by_id = {f.id: f for f in feeds}
+        requests = [FetchRequest(f.url or "", etag=f.etag, last_modified=f.last_modified,
+                                 key=f.id) for f in feeds]
+        self.fetcher.fetch_many(
+            requests,
+            lambda req, outcome: done(self._store_fetched(by_id[int(req.key)], outcome)),
+            stop=stop,
+        )
 
     def _store_fetched(self, feed: Feed, outcome: FetchResult | FetchError) -> UpdateResult:
-        now = now_utc()
+        from feedvault.fetch.result import RetryLater
+
         if isinstance(outcome, FeedvaultError):
-            message = f"{feed.slug}: {outcome}"
-            self.store.record_feed_error(feed.id, message, now)
-            return UpdateResult(feed.slug, "error", error=message)
+            retry = outcome.retry_after if isinstance(outcome, RetryLater) else None
+            return self._fail(feed, f"{feed.slug}: {outcome}", retry_after=retry)
         if outcome.gone:
-            message = f"{feed.slug}: the server says the feed is gone (410); polling stopped"
-            self.store.record_feed_error(feed.id, message, now, status="gone")
-            return UpdateResult(feed.slug, "gone", error=message)
+            return self._fail(feed, f"{feed.slug}: the server says the feed is gone (410); "
+                              "polling stopped", status="gone")
         if outcome.not_modified:
+            now = now_utc()
             self.store.apply_update(feed.id, UpdateBatch(seen_at=now, feed_state=FeedStateUpdate(
-                etag=outcome.etag, last_modified=outcome.last_modified, status="ok")))
+                etag=outcome.etag, last_modified=outcome.last_modified, status="ok",
+                next_check=self._next_check(feed, now))))
             return UpdateResult(feed.slug, "not_modified")
         doc = Document(outcome.content, outcome.final_url, outcome.content_type, outcome.etag,
                        outcome.last_modified, outcome.permanent_redirect)
-        return ingest(self.store, feed, doc, seen_at=now, rules=self.rules)
+        return self._ingest(feed, doc)
 
     # ---- reading -----------------------------------------------------------------------
 

@@ -30,7 +30,8 @@ def candidates(entries: Sequence[ParsedEntry]) -> tuple[list[Candidate], int]:
     seen: set[str] = set()
     out: list[Candidate] = []
     for parsed in entries:
-        key = entry_key(parsed.guid, parsed.link, parsed.title, parsed.published)
+        key = entry_key(parsed.guid, parsed.link, parsed.title, parsed.published,
+                        parsed.enclosures[0] if parsed.enclosures else None)
         if key in seen:
             continue
         seen.add(key)

@@ -1,7 +1,7 @@
 """Entry identity and version identity.
 
 An entry is the same article across fetches when its key is the same: the guid (a URL guid is
-canonicalised like a link), else the canonical link, else a hash of title and date. A version is
+canonicalised like a link), else the canonical link, else its first enclosure's URL, else a hash of title and date. A version is
 the same when title, canonical link and the raw HTML are the same: tracking parameters or an
 http->https move are not edits.
 """
@@ -14,13 +14,17 @@ from datetime import datetime
 from feedvault.urls import canonical_url
 
 
-def entry_key(guid: str | None, link: str | None, title: str, published: datetime | None) -> str:
+def entry_key(guid: str | None, link: str | None, title: str, published: datetime | None,
+              enclosure: str | None = None) -> str:
+    """guid, else canonical link, else the first enclosure (podcasts), else title and date."""
     if guid:
         if guid.startswith(("http://", "https://")):
             return "u:" + canonical_url(guid)
         return "g:" + guid
     if link:
         return "u:" + canonical_url(link)
+    if enclosure:
+        return "e:" + canonical_url(enclosure)
     stamp = published.isoformat() if published else ""
     return "h:" + hashlib.sha1(f"{title}\x00{stamp}".encode()).hexdigest()
 

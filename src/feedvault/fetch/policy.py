@@ -15,7 +15,7 @@ from feedvault import __version__
 from feedvault.errors import UsageError
 
 MIB = 1024 * 1024
-USER_AGENT = f"feedvault/{__version__} (+https://pypi.org/project/feedvault/)"
+USER_AGENT = f"feedvault/{__version__} (news feed archiver; python-httpx)"
 
 
 @dataclass(frozen=True)

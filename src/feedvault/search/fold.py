@@ -30,9 +30,7 @@ def _t2s_table() -> dict[int, str]:
     """Map each Han character on its own through OpenCC t2s (one call, newline-separated)."""
     chars = [chr(cp) for lo, hi in _HAN_RANGES for cp in range(lo, hi)]
     converted = _converter().convert("\n".join(chars)).split("\n")
-    if len(converted) != len(chars):  # pragma: no cover - would mean OpenCC joined lines
-        raise RuntimeError("OpenCC changed the number of lines")
-    return {ord(c): s for c, s in zip(chars, converted) if s != c}
+    return {ord(c): s for c, s in zip(chars, converted, strict=True) if s != c}
 
 
 def _compat_table() -> dict[int, str]:

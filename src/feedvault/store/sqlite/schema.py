@@ -84,7 +84,11 @@ def _v2_search(conn: sqlite3.Connection) -> None:
     search_index.create_schema(conn)
 
 
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2_search]
+def _v3_meta(conn: sqlite3.Connection) -> None:
+    conn.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2_search, _v3_meta]
 
 
 def migrate(conn: sqlite3.Connection) -> None:

@@ -27,8 +27,8 @@ from dataclasses import dataclass, field
 
 from feedvault.errors import SearchError
 from feedvault.search.fold import fold
-from feedvault.search.query import AnyOf, Query, Term
 from feedvault.search.plan import TermPlan, plan_term
+from feedvault.search.query import AnyOf, Query, Term
 from feedvault.search.tokens import CJK_RE, folded_tokens
 
 GRANULARITY = 60
@@ -153,7 +153,10 @@ def compile_query(query: Query) -> Plan:
             continue
         preds = [_exists(table, m) for table, m in leaves]
         plan.predicates.append(
-            ("(" + " OR ".join(p for p, _a in preds) + ")", [a for _p, a in preds for a in a])
+            (
+                "(" + " OR ".join(p for p, _a in preds) + ")",
+                [arg for _p, args in preds for arg in args],
+            )
         )
     for term in query.exclude:
         table, m = _leaf(term)

@@ -269,6 +269,39 @@ class SqliteStorage:
             for entry_id, feed_id, published, title, text in current:
                 _index(conn, feed_id, [(entry_id, published, title, text)])
 
+    def get_meta(self, key: str) -> str | None:
+        row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def set_meta(self, key: str, value: str | None) -> None:
+        with self.transaction() as conn:
+            if value is None:
+                conn.execute("DELETE FROM meta WHERE key = ?", (key,))
+            else:
+                conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
+
+    def daily_counts(self, feed_id: int, days: int) -> list[tuple[str, int]]:
+        """(YYYY-MM-DD, entries published that UTC day) for the last ``days`` days with any."""
+        rows = self.conn.execute(
+            "SELECT date(published / 1000, 'unixepoch') AS day, count(*) FROM entries "
+            "WHERE feed_id = ? AND published >= (strftime('%s', 'now') - ? * 86400) * 1000 "
+            "GROUP BY day ORDER BY day",
+            (feed_id, days),
+        )
+        return [(str(day), int(n)) for day, n in rows]
+
+    def recent_published(self, feed_id: int, limit: int) -> list[datetime]:
+        rows = self.conn.execute(
+            "SELECT published FROM entries WHERE feed_id = ? AND published_source != 'first_seen' "
+            "ORDER BY published DESC LIMIT ?", (feed_id, limit))
+        return [from_ms(ms) for (ms,) in rows]
+
+    def count_entries(self, feed_id: int | None = None) -> int:
+        if feed_id is None:
+            return int(self.conn.execute("SELECT count(*) FROM entries").fetchone()[0])
+        return int(self.conn.execute(
+            "SELECT count(*) FROM entries WHERE feed_id = ?", (feed_id,)).fetchone()[0])
+
     def integrity_check(self) -> str:
         return str(self.conn.execute("PRAGMA integrity_check").fetchone()[0])
 

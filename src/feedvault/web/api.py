@@ -1,0 +1,61 @@
+"""The read-only JSON API under /api/ and its OpenAPI 3.1 description."""
+
+from __future__ import annotations
+
+from starlette.responses import Response
+from starlette.routing import Route
+
+from feedvault.web.context import Ctx
+from feedvault.web.guard import feed_reader, json_response
+from feedvault.web.openapi import openapi_document
+from feedvault.web.views import entry_json, feed_json, page_number, version_json
+
+
+def _limit(ctx: Ctx, default: int = 50) -> int:
+    return min(page_number(ctx.request.query_params.get("limit") or str(default)), 500)
+
+
+def api_feeds(ctx: Ctx) -> Response:
+    return json_response({"feeds": [feed_json(f) for f in ctx.vault.feeds()]})
+
+
+def api_feed(ctx: Ctx) -> Response:
+    return json_response(feed_json(ctx.vault.feed(ctx.request.path_params["slug"])))
+
+
+def api_feed_entries(ctx: Ctx) -> Response:
+    feed = ctx.vault.feed(ctx.request.path_params["slug"])
+    limit = _limit(ctx)
+    offset = max(int(ctx.request.query_params.get("offset") or 0), 0)
+    rows = ctx.vault.entries(feed.slug, limit=limit + 1, offset=offset)
+    return json_response({
+        "feed": feed.slug, "offset": offset, "limit": limit, "has_next": len(rows) > limit,
+        "entries": [entry_json(e, content=False) for e in rows[:limit]],
+    })
+
+
+def api_entry(ctx: Ctx) -> Response:
+    entry = ctx.vault.entry(int(ctx.request.path_params["entry_id"]))
+    return json_response(entry_json(entry))
+
+
+def api_versions(ctx: Ctx) -> Response:
+    entry = ctx.vault.entry(int(ctx.request.path_params["entry_id"]))
+    raw = ctx.request.query_params.get("raw") in ("1", "true")
+    return json_response({"entry": entry.id,
+                          "versions": [version_json(v, raw=raw) for v in entry.versions]})
+
+
+def api_openapi(ctx: Ctx) -> Response:
+    return json_response(openapi_document(str(ctx.request.base_url).rstrip("/")))
+
+
+routes = [
+    Route("/api/openapi.json", feed_reader(api_openapi), name="api_openapi"),
+    Route("/api/feeds", feed_reader(api_feeds), name="api_feeds"),
+    Route("/api/feeds/{slug}", feed_reader(api_feed), name="api_feed"),
+    Route("/api/feeds/{slug}/entries", feed_reader(api_feed_entries), name="api_feed_entries"),
+    Route("/api/entries/{entry_id:int}", feed_reader(api_entry), name="api_entry"),
+    Route("/api/entries/{entry_id:int}/versions", feed_reader(api_versions),
+          name="api_versions"),
+]

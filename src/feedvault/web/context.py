@@ -1,0 +1,174 @@
+"""Per-app state (one Vault per worker thread, the template engine) and per-request context.
+
+SQLite connections must not cross threads, and Starlette runs plain ``def`` endpoints on a
+thread pool, so each worker thread opens its own Vault once and keeps it. GET handlers read
+inside one deferred transaction: every query of a page sees the same snapshot, so a feed
+update committing mid-request can never show half of itself.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+
+from feedvault.config import Settings
+from feedvault.vault import Vault, open_vault
+from feedvault.web import security
+from feedvault.web.i18n import LANG_COOKIE, choose_lang, translate
+
+HERE = Path(__file__).parent
+
+
+class WebState:
+    """Everything the app shares between requests; vaults are per thread."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._secret: bytes | None = None
+        self._all: list[Vault] = []
+        self.templates = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(HERE / "templates"),
+            autoescape=True,
+            undefined=jinja2.StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+
+    def vault(self) -> Vault:
+        vault: Vault | None = getattr(self._local, "vault", None)
+        if vault is None:
+            vault = open_vault(self.settings.db, settings=self.settings)
+            self._local.vault = vault
+            with self._lock:
+                self._all.append(vault)
+        return vault
+
+    def secret(self) -> bytes:
+        if self._secret is None:
+            with self._lock:
+                if self._secret is None:
+                    self._secret = security.session_secret(self.vault().store)
+        return self._secret
+
+    def private(self) -> bool:
+        web = self.settings.raw.get("web", {})
+        if isinstance(web, dict) and web.get("private"):
+            return True
+        return self.vault().store.get_meta(security.PRIVATE_KEY) == "1"
+
+    def close(self) -> None:
+        with self._lock:
+            for vault in self._all:
+                try:
+                    vault.close()
+                except Exception:  # noqa: BLE001 - closing from another thread is best effort
+                    pass
+            self._all.clear()
+
+
+@dataclass
+class Ctx:
+    """One request: its language, session, CSRF token and the thread's vault."""
+
+    request: Request
+    state: WebState
+    vault: Vault
+    lang: str
+    session: dict[str, object]
+    new_session: bool = False
+    set_lang: str | None = None
+    extra_cookies: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def is_admin(self) -> bool:
+        return self.session.get("admin") is True
+
+    @property
+    def csrf(self) -> str:
+        token = self.session.get("csrf")
+        if not isinstance(token, str):
+            token = security.new_csrf()
+            self.session["csrf"] = token
+            self.new_session = True
+        return token
+
+    @property
+    def lang_switch_url(self) -> str:
+        other = "en" if self.lang == "zh" else "zh"
+        here = self.url_with(lang=None)
+        from urllib.parse import urlencode
+
+        return "/lang?" + urlencode({"set": other, "next": here})
+
+    def t(self, key: str, **args: object) -> str:
+        return translate(self.lang, key, **args)
+
+    def url_with(self, **changes: object) -> str:
+        """This page's URL with some query parameters replaced (None removes one)."""
+        params = dict(self.request.query_params)
+        for key, value in changes.items():
+            if value is None:
+                params.pop(key, None)
+            else:
+                params[key] = str(value)
+        from urllib.parse import urlencode
+
+        query = urlencode(params)
+        return self.request.url.path + ("?" + query if query else "")
+
+    def finish(self, response: Response) -> Response:
+        """Write the session and language cookies the request changed."""
+        if self.new_session:
+            response.set_cookie(
+                security.SESSION_COOKIE, security.sign_session(self.state.secret(), self.session),
+                max_age=security.SESSION_AGE, httponly=True, samesite="lax",
+                secure=self.request.url.scheme == "https", path="/",
+            )
+        if self.set_lang:
+            response.set_cookie(LANG_COOKIE, self.set_lang, max_age=365 * 86400,
+                                samesite="lax", path="/")
+        return response
+
+    def render(self, template: str, status: int = 200, **values: Any) -> Response:
+        page = self.state.templates.get_template(template).render(
+            ctx=self, t=self.t, lang=self.lang, **values)
+        return self.finish(HTMLResponse(page, status_code=status))
+
+
+def make_ctx(request: Request, state: WebState) -> Ctx:
+    query_lang = request.query_params.get("lang")
+    lang = choose_lang(query_lang, request.cookies.get(LANG_COOKIE),
+                       request.headers.get("accept-language"))
+    session = security.read_session(state.secret(),
+                                    request.cookies.get(security.SESSION_COOKIE))
+    ctx = Ctx(request, state, state.vault(), lang, session)
+    if query_lang == lang and request.cookies.get(LANG_COOKIE) != lang:
+        ctx.set_lang = lang
+    return ctx
+
+
+@contextmanager
+def read_snapshot(vault: Vault) -> Iterator[None]:
+    """One read transaction around a page (SQLite backend); a no-op for others."""
+    conn = getattr(vault.store, "conn", None)
+    if conn is None or conn.in_transaction:
+        yield
+        return
+    conn.execute("BEGIN")
+    try:
+        yield
+    finally:
+        conn.execute("COMMIT")
+
+
+Handler = Callable[[Ctx], Response]

@@ -1,0 +1,101 @@
+"""The OpenAPI 3.1 document of the JSON API, written by hand: the API is small and stable."""
+
+from __future__ import annotations
+
+from typing import Any
+
+_STR = {"type": "string"}
+_NSTR = {"type": ["string", "null"]}
+_TIME = {"type": ["string", "null"], "format": "date-time"}
+_INT = {"type": "integer"}
+
+FEED = {"type": "object", "required": ["slug", "name", "entry_count", "status"], "properties": {
+    "slug": _STR, "name": _STR, "url": _NSTR, "site_url": _NSTR, "entry_count": _INT,
+    "status": {"enum": ["ok", "error", "gone", "paused"]}, "last_updated": _TIME,
+    "last_error": _NSTR, "added_at": _TIME}}
+ENTRY = {"type": "object", "required": ["id", "feed", "title", "published"], "properties": {
+    "id": _INT, "feed": _STR, "title": _STR, "link": _NSTR, "author": _NSTR,
+    "published": _TIME, "published_source": _STR, "updated": _TIME, "first_seen": _TIME,
+    "last_seen": _TIME, "version_count": _INT,
+    "content_html": {"type": "string", "description": "sanitised HTML"}}}
+VERSION = {"type": "object", "required": ["seq", "seen_at", "title"], "properties": {
+    "seq": _INT, "seen_at": _TIME, "title": _STR, "link": _NSTR, "source": _STR,
+    "content_hash": _STR, "content_html": _STR, "text": _STR,
+    "raw_html": {"type": "string", "description": "as received; only with ?raw=1"}}}
+ERROR = {"type": "object", "properties": {"error": {"type": "object", "properties": {
+    "status": _INT, "message": _STR}}}}
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _ok(schema: dict[str, Any], description: str = "OK") -> dict[str, Any]:
+    return {"200": {"description": description,
+                    "content": {"application/json": {"schema": schema}}},
+            "404": {"description": "not found",
+                    "content": {"application/json": {"schema": _ref("Error")}}}}
+
+
+def _param(name: str, where: str, schema: dict[str, Any], required: bool = False
+           ) -> dict[str, Any]:
+    return {"name": name, "in": where, "required": required or where == "path",
+            "schema": schema}
+
+
+_SLUG = _param("slug", "path", _STR)
+_ID = _param("entry_id", "path", _INT)
+_PAGE = [_param("limit", "query", _INT), _param("offset", "query", _INT)]
+
+
+def _paths() -> dict[str, Any]:
+    listing = {"type": "object", "properties": {"feeds": {"type": "array", "items": _ref("Feed")}}}
+    entries = {"type": "object", "properties": {
+        "feed": _STR, "offset": _INT, "limit": _INT, "has_next": {"type": "boolean"},
+        "entries": {"type": "array", "items": _ref("Entry")}}}
+    versions = {"type": "object", "properties": {
+        "entry": _INT, "versions": {"type": "array", "items": _ref("Version")}}}
+    hits = {"type": "object", "properties": {
+        "query": _STR, "page": _INT, "has_next": {"type": "boolean"},
+        "results": {"type": "array", "items": {"type": "object", "properties": {
+            "entry": _ref("Entry"), "score": {"type": "number"},
+            "snippet": {"type": "string", "description": "escaped HTML with <mark>"}}}}}}
+    search_params = [_param("q", "query", _STR, True), _param("feed", "query", _STR),
+                     _param("since", "query", {"type": "string", "format": "date"}),
+                     _param("until", "query", {"type": "string", "format": "date"}),
+                     _param("sort", "query", {"enum": ["newest", "relevance"]}),
+                     _param("page", "query", _INT), _param("limit", "query", _INT)]
+    return {
+        "/api/feeds": {"get": {"summary": "All feeds", "responses": _ok(listing)}},
+        "/api/feeds/{slug}": {"get": {"summary": "One feed", "parameters": [_SLUG],
+                                      "responses": _ok(_ref("Feed"))}},
+        "/api/feeds/{slug}/entries": {"get": {
+            "summary": "A feed's entries, newest first", "parameters": [_SLUG, *_PAGE],
+            "responses": _ok(entries)}},
+        "/api/entries/{entry_id}": {"get": {"summary": "One entry (current version)",
+                                            "parameters": [_ID], "responses": _ok(_ref("Entry"))}},
+        "/api/entries/{entry_id}/versions": {"get": {
+            "summary": "Every version of an entry, oldest first",
+            "parameters": [_ID, _param("raw", "query", {"type": "boolean"})],
+            "responses": _ok(versions)}},
+        "/api/search": {"get": {"summary": "Search entries", "parameters": search_params,
+                                "responses": {**_ok(hits), "400": {
+                                    "description": "bad query",
+                                    "content": {"application/json": {
+                                        "schema": _ref("Error")}}}}}},
+    }
+
+
+def openapi_document(server: str) -> dict[str, Any]:
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "feedvault", "version": "1",
+                 "description": "Read-only access to a feedvault archive."},
+        "servers": [{"url": server}],
+        "paths": _paths(),
+        "components": {
+            "schemas": {"Feed": FEED, "Entry": ENTRY, "Version": VERSION, "Error": ERROR},
+            "securitySchemes": {"token": {"type": "http", "scheme": "bearer"}},
+        },
+        "security": [{}, {"token": []}],
+    }

@@ -1,0 +1,88 @@
+"""Reading pages: the feed list, one feed, one entry with its versions, diffs and sources."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from feedvault.errors import EntryNotFound
+from feedvault.models import EntryVersion
+from feedvault.web import security
+from feedvault.web.context import Ctx, make_ctx
+from feedvault.web.guard import error_page, page, web_state
+from feedvault.web.i18n import LANGS
+from feedvault.web.textdiff import diff_text, has_changes
+from feedvault.web.views import chart_bars, day_groups, fmt_dt, page_number
+
+PAGE_SIZE = 50
+
+
+def feeds_index(ctx: Ctx) -> Response:
+    feeds = ctx.vault.feeds()
+    charts = {f.id: chart_bars(ctx.vault.store.daily_counts(f.id, 30)) for f in feeds}
+    return ctx.render("feeds.html", feeds=feeds, charts=charts, fmt_dt=fmt_dt)
+
+
+def feed_page(ctx: Ctx) -> Response:
+    feed = ctx.vault.feed(ctx.request.path_params["slug"])
+    number = page_number(ctx.request.query_params.get("page"))
+    rows = ctx.vault.entries(feed.slug, limit=PAGE_SIZE + 1, offset=(number - 1) * PAGE_SIZE)
+    return ctx.render(
+        "feed.html", feed=feed, groups=day_groups(rows[:PAGE_SIZE]), number=number,
+        has_next=len(rows) > PAGE_SIZE, fmt_dt=fmt_dt,
+    )
+
+
+def _pick(versions: tuple[EntryVersion, ...], value: str | None) -> EntryVersion | None:
+    if value is None:
+        return None
+    for version in versions:
+        if str(version.seq) == value:
+            return version
+    return None
+
+
+def entry_page(ctx: Ctx) -> Response:
+    entry = ctx.vault.entry(int(ctx.request.path_params["entry_id"]))
+    versions = entry.versions
+    params = ctx.request.query_params
+    old, new = _pick(versions, params.get("a")), _pick(versions, params.get("b"))
+    if old is None and new is None and len(versions) > 1 and "a" not in params:
+        old, new = versions[-2], versions[-1]  # show the latest change by default
+    segments = diff_text(old.text, new.text) if old and new else None
+    feed = ctx.vault.feed(entry.feed_slug)
+    return ctx.render(
+        "entry.html", entry=entry, feed=feed, versions=versions, old=old, new=new,
+        segments=segments, changed=bool(segments and has_changes(segments)), fmt_dt=fmt_dt,
+    )
+
+
+def source_page(ctx: Ctx) -> Response:
+    entry_id = int(ctx.request.path_params["entry_id"])
+    entry = ctx.vault.entry(entry_id)
+    version = _pick(entry.versions, str(ctx.request.path_params["seq"]))
+    if version is None:
+        raise EntryNotFound(f"{entry_id}/{ctx.request.path_params['seq']}")
+    return ctx.render("source.html", entry=entry, version=version, fmt_dt=fmt_dt)
+
+
+def switch_lang(request: Request) -> Response:
+    """GET /lang?set=zh&next=/path: remember the language, go back (same site only)."""
+    ctx = make_ctx(request, web_state(request))
+    chosen = request.query_params.get("set", "")
+    if chosen not in LANGS:
+        return error_page(ctx, 400, "unknown language")
+    ctx.set_lang = chosen
+    target = security.safe_next(request.query_params.get("next"))
+    return ctx.finish(RedirectResponse(target, status_code=303))
+
+
+routes = [
+    Route("/", page(feeds_index), name="feeds"),
+    Route("/feeds/{slug}", page(feed_page), name="feed"),
+    Route("/entries/{entry_id:int}", page(entry_page), name="entry"),
+    Route("/entries/{entry_id:int}/versions/{seq:int}/source", page(source_page),
+          name="source"),
+    Route("/lang", switch_lang, name="lang"),
+]

@@ -1,0 +1,108 @@
+"""Shaping stored values for pages and JSON: dates, day groups, charts, API objects."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+from feedvault.models import Entry, EntryVersion, Feed
+from feedvault.timeutil import iso
+
+CHART_DAYS = 30
+
+
+def fmt_dt(value: datetime | None) -> str:
+    if value is None:
+        return ""
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def day_groups(entries: list[Entry]) -> list[tuple[str, list[Entry]]]:
+    """Consecutive entries grouped under their UTC publication day (input is newest first)."""
+    groups: list[tuple[str, list[Entry]]] = []
+    for entry in entries:
+        day = entry.published.astimezone(UTC).strftime("%Y-%m-%d")
+        if not groups or groups[-1][0] != day:
+            groups.append((day, []))
+        groups[-1][1].append(entry)
+    return groups
+
+
+@dataclass(frozen=True, slots=True)
+class Bar:
+    x: int
+    y: int
+    height: int
+    label: str
+
+
+def chart_bars(counts: list[tuple[str, int]], days: int = CHART_DAYS,
+               today: date | None = None, height: int = 24) -> list[Bar]:
+    """One bar per day for the last ``days`` days (gaps filled), scaled to ``height``."""
+    by_day = dict(counts)
+    end = today or datetime.now(tz=UTC).date()
+    series = [(d, by_day.get(d.isoformat(), 0))
+              for d in (end - timedelta(days=days - 1 - i) for i in range(days))]
+    top = max((n for _, n in series), default=0) or 1
+    bars = []
+    for i, (day, n) in enumerate(series):
+        h = round(n * height / top) if n else 0
+        bars.append(Bar(i * 4, height - h, h, f"{day.isoformat()}: {n}"))
+    return bars
+
+
+def feed_json(feed: Feed) -> dict[str, object]:
+    return {
+        "slug": feed.slug,
+        "name": feed.name,
+        "url": feed.url if feed.url and not feed.url.startswith("file://") else None,
+        "site_url": feed.site_url,
+        "entry_count": feed.entry_count,
+        "status": feed.status,
+        "last_updated": iso(feed.last_updated),
+        "last_error": feed.last_error,
+        "added_at": iso(feed.added_at),
+    }
+
+
+def entry_json(entry: Entry, *, content: bool = True) -> dict[str, object]:
+    data: dict[str, object] = {
+        "id": entry.id,
+        "feed": entry.feed_slug,
+        "title": entry.title,
+        "link": entry.link,
+        "author": entry.author,
+        "published": iso(entry.published),
+        "published_source": entry.published_source,
+        "updated": iso(entry.updated),
+        "first_seen": iso(entry.first_seen),
+        "last_seen": iso(entry.last_seen),
+        "version_count": entry.version_count,
+    }
+    if content:
+        data["content_html"] = entry.content_html
+    return data
+
+
+def version_json(version: EntryVersion, *, raw: bool = False) -> dict[str, object]:
+    data: dict[str, object] = {
+        "seq": version.seq,
+        "seen_at": iso(version.seen_at),
+        "title": version.title,
+        "link": version.link,
+        "source": version.source,
+        "content_hash": version.content_hash,
+        "content_html": version.content_html,
+        "text": version.text,
+    }
+    if raw:
+        data["raw_html"] = version.raw_html
+    return data
+
+
+def page_number(value: str | None) -> int:
+    try:
+        number = int(value or "1")
+    except ValueError:
+        return 1
+    return min(max(number, 1), 100_000)
