@@ -85,6 +85,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("entry_id", type=_positive_int, metavar="ENTRY_ID")
     p.add_argument("--json", action="store_true")
 
+    p = _cmd(sub, "search", cmd_search, "search titles and text (Chinese and English)")
+    p.add_argument("query", metavar="QUERY",
+                   help='words (AND), "exact phrase", OR, -exclude, word*, feed:SLUG, '
+                        "since:YYYY-MM-DD, until:YYYY-MM-DD")
+    p.add_argument("--feed", metavar="SLUG")
+    p.add_argument("--since", type=_date, metavar="YYYY-MM-DD")
+    p.add_argument("--until", type=_date, metavar="YYYY-MM-DD")
+    p.add_argument("--limit", type=_positive_int, default=20, metavar="N")
+    p.add_argument("--sort", choices=("newest", "relevance"), default="newest")
+    p.add_argument("--json", action="store_true")
+
+    _cmd(sub, "reindex", cmd_reindex, "rebuild the search index from stored versions")
+    p = _cmd(sub, "reclean", cmd_reclean, "recompute cleaned HTML and text after rule changes")
+    p.add_argument("--feed", metavar="SLUG")
+
     p = _cmd(sub, "import", cmd_import, "import archive files or trees and OPML files")
     p.add_argument("paths", nargs="+", metavar="PATH")
     p.add_argument("--feed", metavar="SLUG", help="put all archive files into this feed")
@@ -133,6 +148,15 @@ def _positive_float(text: str) -> float:
     if not value > 0:
         raise argparse.ArgumentTypeError(f"must be positive: {text!r}")
     return value
+
+
+def _date(text: str) -> Any:
+    from datetime import date
+
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
 
 
 def _print_json(value: object) -> None:
@@ -242,6 +266,38 @@ def cmd_show(vault: Vault, args: argparse.Namespace) -> int:
     print(f"\nversions ({len(entry.versions)}):")
     for v in entry.versions:
         print(f"  {v.seq}\t{v.seen_at:%Y-%m-%d %H:%M}\t{v.source}\t{v.title}")
+    return 0
+
+
+def cmd_search(vault: Vault, args: argparse.Namespace) -> int:
+    hits = vault.search(args.query, feed=args.feed, since=args.since, until=args.until,
+                        limit=args.limit, sort=args.sort)
+    if args.json:
+        from feedvault.timeutil import iso
+
+        _print_json([{"id": h.entry.id, "feed": h.entry.feed_slug, "title": h.entry.title,
+                      "link": h.entry.link, "published": iso(h.entry.published),
+                      "snippet": h.snippet} for h in hits])
+        return 0
+    import html
+    import re
+
+    for h in hits:
+        snippet = html.unescape(re.sub(r"</?mark>", "**", h.snippet))
+        print(f"{h.entry.id}\t{h.entry.published:%Y-%m-%d}\t{h.entry.feed_slug}\t{h.entry.title}")
+        print(f"\t{snippet}")
+    if not hits:
+        print("no matches", file=sys.stderr)
+    return 0
+
+
+def cmd_reindex(vault: Vault, args: argparse.Namespace) -> int:
+    print(f"indexed {vault.reindex()} entries")
+    return 0
+
+
+def cmd_reclean(vault: Vault, args: argparse.Namespace) -> int:
+    print(f"recleaned {vault.reclean(args.feed)} versions")
     return 0
 
 

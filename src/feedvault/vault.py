@@ -13,12 +13,13 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from types import TracebackType
 from typing import TYPE_CHECKING
 
 from feedvault.config import Settings, load_settings
-from feedvault.errors import FeedvaultError, FetchError, UsageError
+from feedvault.errors import FeedNotFound, FeedvaultError, FetchError, SearchError, UsageError
 from feedvault.models import Entry, Feed
 from feedvault.naming import slug_from_source, slugify, unique_slug
 from feedvault.pipeline import Document, UpdateResult, ingest
@@ -227,6 +228,70 @@ class Vault:
         """One entry with all its versions, oldest first."""
         return self.store.get_entry(entry_id)
 
+    # ---- search ------------------------------------------------------------------------
+
+    def search(self, query: str, *, feed: str | None = None, since: date | None = None,
+               until: date | None = None, limit: int = 20, offset: int = 0,
+               sort: str = "newest") -> list[SearchHit]:
+        """Entries matching ``query`` (the query language of docs/search.md), with snippets.
+
+        Newest first by default; ``sort="relevance"`` ranks by bm25. A query that cannot be
+        understood raises SearchError with a one-line reason.
+        """
+        from feedvault.search.query import parse_query
+        from feedvault.search.snippet import make_snippet
+
+        if sort not in ("newest", "relevance"):
+            raise SearchError(f"unknown sort {sort!r}: use newest or relevance")
+        if limit <= 0 or offset < 0:
+            raise SearchError("limit must be positive and offset not negative")
+        parsed = parse_query(query)
+        slugs = list(parsed.feeds) + ([feed] if feed else [])
+        feed_ids = [self._feed_id_for_search(s) for s in slugs] if slugs else None
+        if feed and parsed.feeds and feed not in parsed.feeds:
+            return []  # two different feeds asked for at once: nothing is in both
+        hits = self.store.search(
+            parsed, feed_ids=feed_ids, since=_day_start(since), until=_day_end(until),
+            sort=sort, limit=limit, offset=offset,
+        )
+        entries = {e.id: e for e in self.store.get_entries([h.entry_id for h in hits])}
+        return [
+            SearchHit(entries[h.entry_id], make_snippet(entries[h.entry_id].title,
+                                                        entries[h.entry_id].text, parsed), h.score)
+            for h in hits if h.entry_id in entries
+        ]
+
+    def _feed_id_for_search(self, slug: str) -> int:
+        try:
+            return self.store.get_feed(slug).id
+        except FeedNotFound:
+            raise SearchError(f"no feed with slug {slug!r}") from None
+
+    def reindex(self) -> int:
+        """Rebuild the search index from stored versions (after a tokenizer change)."""
+        return self.store.reindex()
+
+    def reclean(self, feed: str | None = None) -> int:
+        """Recompute cleaned HTML and text of every version after cleaning rules changed."""
+        from feedvault.clean import clean_entry
+
+        feeds = [self.store.get_feed(feed)] if feed else self.store.list_feeds()
+        total = 0
+        for f in feeds:
+            batch: list[tuple[int, str, str]] = []
+            for version in self.store.iter_versions_for_reclean(f.id):
+                cleaned = clean_entry(version.raw_html, base_url=version.link or f.site_url,
+                                      link=version.link, feed_slug=f.slug, rules=self.rules)
+                if (cleaned.html, cleaned.text) != (version.content_html, version.text):
+                    batch.append((version.id, cleaned.html, cleaned.text))
+                if len(batch) >= 500:
+                    self.store.rewrite_clean(batch)
+                    total += len(batch)
+                    batch = []
+            self.store.rewrite_clean(batch)
+            total += len(batch)
+        return total
+
     # ---- import / export ---------------------------------------------------------------
 
     def import_paths(self, paths: Iterable[str | Path], *, feed: str | None = None) -> ImportResult:
@@ -245,6 +310,24 @@ class Vault:
         from feedvault.exporter import export_opml
 
         return export_opml(self, Path(path))
+
+
+@dataclass(frozen=True, slots=True)
+class SearchHit:
+    entry: Entry
+    snippet: str  # HTML: escaped text with the matches in <mark>...</mark>
+    score: float
+
+
+def _day_start(day: date | None) -> int | None:
+    if day is None:
+        return None
+    return int(datetime(day.year, day.month, day.day, tzinfo=UTC).timestamp())
+
+
+def _day_end(day: date | None) -> int | None:
+    start = _day_start(day)
+    return None if start is None else start + 86399
 
 
 def _source_url(source: str) -> str:

@@ -14,6 +14,7 @@ from typing import Any
 
 from feedvault.errors import EntryNotFound, FeedNotFound, StorageError, UsageError
 from feedvault.models import Entry, EntryVersion, Feed
+from feedvault.search.query import Query
 from feedvault.store.base import (
     EntryState,
     FeedSpec,
@@ -22,6 +23,7 @@ from feedvault.store.base import (
     UpdateCounts,
 )
 from feedvault.store.sqlite import schema
+from feedvault.store.sqlite.search_index import Hit
 from feedvault.timeutil import from_ms, to_ms
 
 _FEED_COLUMNS = (
@@ -245,16 +247,24 @@ class SqliteStorage:
             raise UsageError(f"no stored document {sha}")
         return zlib.decompress(row[0])
 
-    def iter_versions_for_reclean(self, feed_id: int | None) -> Iterator[EntryVersion]:
-        where = "WHERE entry_id IN (SELECT id FROM entries WHERE feed_id = ?)" if feed_id else ""
-        params: tuple[Any, ...] = (feed_id,) if feed_id else ()
-        cursor = self.conn.cursor()
-        cursor.execute(f"SELECT {_VERSION_COLUMNS} FROM versions {where} ORDER BY id", params)
-        while rows := cursor.fetchmany(500):
+    def iter_versions_for_reclean(self, feed_id: int) -> Iterator[EntryVersion]:
+        """Every version of one feed's entries, read in pages so memory stays flat."""
+        last = 0
+        while True:
+            rows = self.conn.execute(
+                f"SELECT {_VERSION_COLUMNS} FROM versions WHERE id > ? AND entry_id IN "
+                "(SELECT id FROM entries WHERE feed_id = ?) ORDER BY id LIMIT 500",
+                (last, feed_id),
+            ).fetchall()
+            if not rows:
+                return
             yield from (_version(row) for row in rows)
+            last = rows[-1][0]
 
     def rewrite_clean(self, rows: Sequence[tuple[int, str, str]]) -> None:
         """Store recomputed (version id, content_html, text) and re-index current versions."""
+        if not rows:
+            return
         with self.transaction() as conn:
             conn.executemany(
                 "UPDATE versions SET content_html = ?, text = ? WHERE id = ?",
@@ -301,6 +311,37 @@ class SqliteStorage:
             return int(self.conn.execute("SELECT count(*) FROM entries").fetchone()[0])
         return int(self.conn.execute(
             "SELECT count(*) FROM entries WHERE feed_id = ?", (feed_id,)).fetchone()[0])
+
+    def search(self, query: Query, *, feed_ids: Sequence[int] | None = None,
+               since: int | None = None, until: int | None = None, sort: str = "newest",
+               limit: int = 20, offset: int = 0) -> list[Hit]:
+        from feedvault.store.sqlite import search_index
+
+        return search_index.search(self.conn, query, feed_ids=feed_ids, since=since, until=until,
+                                   sort=sort, limit=limit, offset=offset)
+
+    def count_matches(self, query: Query, *, feed_ids: Sequence[int] | None = None,
+                      since: int | None = None, until: int | None = None) -> int:
+        from feedvault.store.sqlite import search_index
+
+        return search_index.count(self.conn, query, feed_ids=feed_ids, since=since, until=until)
+
+    def reindex(self) -> int:
+        """Rebuild the search index from every entry's current version, in one transaction."""
+        from feedvault.store.sqlite import search_index
+
+        with self.transaction() as conn:
+            search_index.clear(conn)
+            cursor = conn.execute(
+                "SELECT e.id, e.feed_id, e.published, v.title, v.text FROM entries e "
+                "JOIN versions v ON v.id = e.current_version ORDER BY e.id")
+            n = 0
+            while rows := cursor.fetchmany(500):
+                for entry_id, feed_id, published, title, text in rows:
+                    search_index.index_entry(conn, entry_id, feed_id, published // 1000, title,
+                                             text)
+                n += len(rows)
+        return n
 
     def integrity_check(self) -> str:
         return str(self.conn.execute("PRAGMA integrity_check").fetchone()[0])
