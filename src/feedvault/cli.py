@@ -47,9 +47,11 @@ def build_parser() -> argparse.ArgumentParser:
         prog="feedvault",
         description="Keep news feeds forever: every item, every edit, the original bytes.",
     )
-    parser.add_argument("--db", metavar="URL_OR_PATH",
-                        help="vault database (default: FEEDVAULT_DB or "
-                             "$XDG_DATA_HOME/feedvault/vault.db)")
+    parser.add_argument(
+        "--db",
+        metavar="URL_OR_PATH",
+        help="vault database (default: FEEDVAULT_DB or $XDG_DATA_HOME/feedvault/vault.db)",
+    )
     parser.add_argument("--version", action="version", version=_version())
     sub = parser.add_subparsers(title="commands", metavar="COMMAND")
 
@@ -69,8 +71,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
 
     p = _cmd(sub, "run", cmd_run, "keep the vault updated until stopped (the main job)")
-    p.add_argument("--interval", type=_positive_float, default=1800.0, metavar="SECONDS",
-                   help="seconds between rounds of updates (default: 1800)")
+    p.add_argument(
+        "--interval",
+        type=_positive_float,
+        default=1800.0,
+        metavar="SECONDS",
+        help="seconds between rounds of updates (default: 1800)",
+    )
     p.add_argument("--once", action="store_true", help="run one round and exit")
 
     p = _cmd(sub, "feeds", cmd_feeds, "list feeds")
@@ -86,9 +93,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
 
     p = _cmd(sub, "search", cmd_search, "search titles and text (Chinese and English)")
-    p.add_argument("query", metavar="QUERY",
-                   help='words (AND), "exact phrase", OR, -exclude, word*, feed:SLUG, '
-                        "since:YYYY-MM-DD, until:YYYY-MM-DD")
+    p.add_argument(
+        "query",
+        metavar="QUERY",
+        help='words (AND), "exact phrase", OR, -exclude, word*, feed:SLUG, '
+        "since:YYYY-MM-DD, until:YYYY-MM-DD",
+    )
     p.add_argument("--feed", metavar="SLUG")
     p.add_argument("--since", type=_date, metavar="YYYY-MM-DD")
     p.add_argument("--until", type=_date, metavar="YYYY-MM-DD")
@@ -219,8 +229,9 @@ def _summary(result: Any) -> str:
         return f"{result.slug}: error: {result.error.removeprefix(result.slug + ': ')}"
     if result.status == "not_modified":
         return f"{result.slug}: not modified"
-    return (f"{result.slug}: {result.new} new, {result.changed} changed, "
-            f"{result.unchanged} unchanged")
+    return (
+        f"{result.slug}: {result.new} new, {result.changed} changed, {result.unchanged} unchanged"
+    )
 
 
 def cmd_run(vault: Vault, args: argparse.Namespace) -> int:
@@ -255,13 +266,18 @@ def cmd_show(vault: Vault, args: argparse.Namespace) -> int:
     entry = vault.entry(args.entry_id)
     if args.json:
         data = entry_json(entry)
-        data.update(raw_html=entry.raw_html, content_html=entry.content_html,
-                    versions=[version_json(v) for v in entry.versions])
+        data.update(
+            raw_html=entry.raw_html,
+            content_html=entry.content_html,
+            versions=[version_json(v) for v in entry.versions],
+        )
         _print_json(data)
         return 0
-    print(f"{entry.title}\n{entry.link or ''}\nfeed: {entry.feed_slug}   published: "
-          f"{entry.published:%Y-%m-%d %H:%M} UTC ({entry.published_source})   first seen: "
-          f"{entry.first_seen:%Y-%m-%d %H:%M} UTC\n")
+    print(
+        f"{entry.title}\n{entry.link or ''}\nfeed: {entry.feed_slug}   published: "
+        f"{entry.published:%Y-%m-%d %H:%M} UTC ({entry.published_source})   first seen: "
+        f"{entry.first_seen:%Y-%m-%d %H:%M} UTC\n"
+    )
     print(entry.text)
     print(f"\nversions ({len(entry.versions)}):")
     for v in entry.versions:
@@ -270,14 +286,30 @@ def cmd_show(vault: Vault, args: argparse.Namespace) -> int:
 
 
 def cmd_search(vault: Vault, args: argparse.Namespace) -> int:
-    hits = vault.search(args.query, feed=args.feed, since=args.since, until=args.until,
-                        limit=args.limit, sort=args.sort)
+    hits = vault.search(
+        args.query,
+        feed=args.feed,
+        since=args.since,
+        until=args.until,
+        limit=args.limit,
+        sort=args.sort,
+    )
     if args.json:
         from feedvault.timeutil import iso
 
-        _print_json([{"id": h.entry.id, "feed": h.entry.feed_slug, "title": h.entry.title,
-                      "link": h.entry.link, "published": iso(h.entry.published),
-                      "snippet": h.snippet} for h in hits])
+        _print_json(
+            [
+                {
+                    "id": h.entry.id,
+                    "feed": h.entry.feed_slug,
+                    "title": h.entry.title,
+                    "link": h.entry.link,
+                    "published": iso(h.entry.published),
+                    "snippet": h.snippet,
+                }
+                for h in hits
+            ]
+        )
         return 0
     import html
     import re
@@ -306,9 +338,11 @@ def cmd_import(vault: Vault, args: argparse.Namespace) -> int:
     if args.json:
         _print_json(result.as_dict())
     else:
-        print(f"imported {result.files} files: {result.new} new, {result.changed} changed, "
-              f"{result.unchanged} unchanged entries; {result.feeds_added} feeds and "
-              f"{result.subscriptions_added} subscriptions added")
+        print(
+            f"imported {result.files} files: {result.new} new, {result.changed} changed, "
+            f"{result.unchanged} unchanged entries; {result.feeds_added} feeds and "
+            f"{result.subscriptions_added} subscriptions added"
+        )
     for error in result.errors:
         print(f"feedvault: error: {error}", file=sys.stderr)
     return 1 if result.errors and result.files == 0 else 0
@@ -317,11 +351,19 @@ def cmd_import(vault: Vault, args: argparse.Namespace) -> int:
 def cmd_export_markdown(vault: Vault, args: argparse.Namespace) -> int:
     stats = vault.export_markdown(args.dir, feeds=args.feed, commit=args.commit)
     if args.json:
-        _print_json(dict(written=stats.written, updated=stats.updated,
-                         unchanged=stats.unchanged, feeds=stats.feeds))
+        _print_json(
+            dict(
+                written=stats.written,
+                updated=stats.updated,
+                unchanged=stats.unchanged,
+                feeds=stats.feeds,
+            )
+        )
     else:
-        print(f"exported {stats.feeds} feeds: {stats.written} new, {stats.updated} updated, "
-              f"{stats.unchanged} unchanged files")
+        print(
+            f"exported {stats.feeds} feeds: {stats.written} new, {stats.updated} updated, "
+            f"{stats.unchanged} unchanged files"
+        )
     return 0
 
 
@@ -338,9 +380,14 @@ def feed_json(feed: Feed) -> dict[str, object]:
     from feedvault.timeutil import iso
 
     return {
-        "slug": feed.slug, "name": feed.name, "url": feed.url, "entries": feed.entry_count,
-        "last_updated": iso(feed.last_updated), "last_error": feed.last_error,
-        "status": feed.status, "error_count": feed.error_count,
+        "slug": feed.slug,
+        "name": feed.name,
+        "url": feed.url,
+        "entries": feed.entry_count,
+        "last_updated": iso(feed.last_updated),
+        "last_error": feed.last_error,
+        "status": feed.status,
+        "error_count": feed.error_count,
         "next_check": iso(feed.next_check),
     }
 
@@ -349,8 +396,12 @@ def entry_json(entry: Entry) -> dict[str, object]:
     from feedvault.timeutil import iso
 
     return {
-        "id": entry.id, "feed": entry.feed_slug, "title": entry.title, "link": entry.link,
-        "published": iso(entry.published), "text": entry.text,
+        "id": entry.id,
+        "feed": entry.feed_slug,
+        "title": entry.title,
+        "link": entry.link,
+        "published": iso(entry.published),
+        "text": entry.text,
     }
 
 
@@ -358,9 +409,14 @@ def version_json(version: EntryVersion) -> dict[str, object]:
     from feedvault.timeutil import iso
 
     return {
-        "seq": version.seq, "seen_at": iso(version.seen_at), "source": version.source,
-        "title": version.title, "link": version.link, "raw_html": version.raw_html,
-        "content_html": version.content_html, "text": version.text,
+        "seq": version.seq,
+        "seen_at": iso(version.seen_at),
+        "source": version.source,
+        "title": version.title,
+        "link": version.link,
+        "raw_html": version.raw_html,
+        "content_html": version.content_html,
+        "text": version.text,
         "content_hash": version.content_hash,
     }
 

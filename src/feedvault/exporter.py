@@ -13,8 +13,9 @@ if TYPE_CHECKING:
     from feedvault.vault import Vault
 
 
-def export_markdown(vault: Vault, root: Path, *, feeds: Sequence[str] | None = None,
-                    commit: bool = False) -> ExportStats:
+def export_markdown(
+    vault: Vault, root: Path, *, feeds: Sequence[str] | None = None, commit: bool = False
+) -> ExportStats:
     """Write or continue ``root/articles/<slug>/<id>.md`` and ``root/lists/<name>.md``."""
     from feedvault.archive.tree import export_tree
 
@@ -39,8 +40,11 @@ def _export_feeds(vault: Vault, slugs: list[str]) -> Iterator[ExportFeed]:
 def export_opml(vault: Vault, path: Path) -> int:
     from feedvault.archive.opml import OpmlFeed, write_opml
 
-    subs = [OpmlFeed(title=f.name, xml_url=f.url, html_url=f.site_url, category=None)
-            for f in vault.feeds() if f.url and not f.url.startswith("file://")]
+    subs = [
+        OpmlFeed(title=f.name, xml_url=f.url, html_url=f.site_url, category=None)
+        for f in vault.feeds()
+        if f.url and not f.url.startswith("file://")
+    ]
     try:
         path.write_bytes(write_opml(subs))
     except OSError as exc:

@@ -79,8 +79,9 @@ def _import_opml(vault: Vault, path: Path, result: ImportResult) -> None:
         result.subscriptions_added += 1
 
 
-def _import_archive_group(vault: Vault, hint: str, files: list[Path], result: ImportResult,
-                          *, explicit: bool) -> None:
+def _import_archive_group(
+    vault: Vault, hint: str, files: list[Path], result: ImportResult, *, explicit: bool
+) -> None:
     from feedvault.archive.reader import read_archive_file
 
     feed = _feed_for(vault, hint, result, explicit=explicit)
@@ -92,10 +93,17 @@ def _import_archive_group(vault: Vault, hint: str, files: list[Path], result: Im
             result.errors.append(str(exc))
             continue
         result.files += 1
-        entries.append(ParsedEntry(
-            guid=None, link=item.link, title=item.title, content_html=item.html,
-            summary_html=None, published=item.published, updated=None,
-        ))
+        entries.append(
+            ParsedEntry(
+                guid=None,
+                link=item.link,
+                title=item.title,
+                content_html=item.html,
+                summary_html=None,
+                published=item.published,
+                updated=None,
+            )
+        )
         if len(entries) >= BATCH:
             _store(vault, feed, entries, result)
             entries = []
@@ -104,8 +112,9 @@ def _import_archive_group(vault: Vault, hint: str, files: list[Path], result: Im
 
 
 def _store(vault: Vault, feed: Feed, entries: list[ParsedEntry], result: ImportResult) -> None:
-    counts = store_entries(vault.store, feed, entries, seen_at=now_utc(), rules=vault.rules,
-                           source="archive")
+    counts = store_entries(
+        vault.store, feed, entries, seen_at=now_utc(), rules=vault.rules, source="archive"
+    )
     result.new += counts.new
     result.changed += counts.changed
     result.unchanged += counts.unchanged

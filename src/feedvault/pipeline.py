@@ -42,8 +42,13 @@ class UpdateResult:
 
     def as_dict(self) -> dict[str, object]:
         return {
-            "feed": self.slug, "status": self.status, "new": self.new, "changed": self.changed,
-            "unchanged": self.unchanged, "error": self.error, "warnings": list(self.warnings),
+            "feed": self.slug,
+            "status": self.status,
+            "new": self.new,
+            "changed": self.changed,
+            "unchanged": self.unchanged,
+            "error": self.error,
+            "warnings": list(self.warnings),
         }
 
 
@@ -59,10 +64,16 @@ class Document:
     permanent_url: str | None = None
 
 
-def ingest(store: Storage, feed: Feed, doc: Document, *, seen_at: datetime,
-           rules: RuleSet | None = None,
-           next_check: Callable[[], datetime] | None = None,
-           fail: Callable[[str], UpdateResult] | None = None) -> UpdateResult:
+def ingest(
+    store: Storage,
+    feed: Feed,
+    doc: Document,
+    *,
+    seen_at: datetime,
+    rules: RuleSet | None = None,
+    next_check: Callable[[], datetime] | None = None,
+    fail: Callable[[str], UpdateResult] | None = None,
+) -> UpdateResult:
     """Parse one feed document and store what is new or changed, all in one transaction."""
     try:
         parsed = parse_feed(doc.data, url=doc.url, content_type=doc.content_type)
@@ -74,20 +85,41 @@ def ingest(store: Storage, feed: Feed, doc: Document, *, seen_at: datetime,
         return UpdateResult(feed.slug, status="error", error=message)
     warning = "; ".join(parsed.warnings)[:500] or None
     state = FeedStateUpdate(
-        etag=doc.etag, last_modified=doc.last_modified, site_url=parsed.link,
-        title=parsed.title or None, url=doc.permanent_url, warning=warning, status="ok",
+        etag=doc.etag,
+        last_modified=doc.last_modified,
+        site_url=parsed.link,
+        title=parsed.title or None,
+        url=doc.permanent_url,
+        warning=warning,
+        status="ok",
         next_check=next_check() if next_check else None,
     )
-    result = store_entries(store, feed, parsed.entries, seen_at=seen_at, rules=rules,
-                           site_link=parsed.link, doc=doc, feed_state=state)
+    result = store_entries(
+        store,
+        feed,
+        parsed.entries,
+        seen_at=seen_at,
+        rules=rules,
+        site_link=parsed.link,
+        doc=doc,
+        feed_state=state,
+    )
     result.warnings = parsed.warnings
     return result
 
 
-def store_entries(store: Storage, feed: Feed, entries: Sequence[ParsedEntry], *,
-                  seen_at: datetime, rules: RuleSet | None = None, site_link: str | None = None,
-                  source: str = "feed", doc: Document | None = None,
-                  feed_state: FeedStateUpdate | None = None) -> UpdateResult:
+def store_entries(
+    store: Storage,
+    feed: Feed,
+    entries: Sequence[ParsedEntry],
+    *,
+    seen_at: datetime,
+    rules: RuleSet | None = None,
+    site_link: str | None = None,
+    source: str = "feed",
+    doc: Document | None = None,
+    feed_state: FeedStateUpdate | None = None,
+) -> UpdateResult:
     """Decide, clean and write entries of one feed (from a feed document or archive files)."""
     cands, _ = candidates(entries)
     states = store.entry_states(feed.id, [c.key for c in cands])
@@ -131,8 +163,12 @@ def _version(cand: Candidate, ctx: _Context) -> tuple[NewVersion, datetime | Non
         rules=ctx.rules,
     )
     version = NewVersion(
-        title=entry.title, link=entry.link, raw_html=entry.content_html,
-        content_html=cleaned.html, text=cleaned.text, content_hash=cand.content_hash,
+        title=entry.title,
+        link=entry.link,
+        raw_html=entry.content_html,
+        content_html=cleaned.html,
+        text=cleaned.text,
+        content_hash=cand.content_hash,
         source=ctx.source,
     )
     return version, cleaned.date_hint
@@ -145,13 +181,19 @@ def _new_entry(cand: Candidate, ctx: _Context, seen_at: datetime) -> NewEntry:
     if source == "feed" and ctx.source == "archive":
         source = "archive"
     return NewEntry(
-        key=cand.key, guid=entry.guid, published=published, published_source=source,
-        updated=entry.updated, author=entry.author, version=version,
+        key=cand.key,
+        guid=entry.guid,
+        published=published,
+        published_source=source,
+        updated=entry.updated,
+        author=entry.author,
+        version=version,
     )
 
 
-def _published(entry: ParsedEntry, date_hint: datetime | None,
-               seen_at: datetime) -> tuple[datetime, str]:
+def _published(
+    entry: ParsedEntry, date_hint: datetime | None, seen_at: datetime
+) -> tuple[datetime, str]:
     """The feed's date, else the article's own date line, else when we first saw it."""
     if entry.published or entry.updated:
         return (entry.published or entry.updated), "feed"  # type: ignore[return-value]

@@ -19,8 +19,9 @@ if TYPE_CHECKING:
 log = logging.getLogger("feedvault.run")
 
 
-def run_forever(vault: Vault, *, interval: float, once: bool = False,
-                report: Callable[[Any], str] = str) -> int:
+def run_forever(
+    vault: Vault, *, interval: float, once: bool = False, report: Callable[[Any], str] = str
+) -> int:
     stop = threading.Event()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:

@@ -30,16 +30,21 @@ def learnt_interval(published: Sequence[datetime]) -> timedelta:
     return _clamp(median / 2)
 
 
-def next_check(now: datetime, *, published: Sequence[datetime] = (),
-               override_seconds: float | None = None, error_count: int = 0,
-               retry_after: float | None = None, rng: random.Random | None = None) -> datetime:
+def next_check(
+    now: datetime,
+    *,
+    published: Sequence[datetime] = (),
+    override_seconds: float | None = None,
+    error_count: int = 0,
+    retry_after: float | None = None,
+    rng: random.Random | None = None,
+) -> datetime:
     """The next time to poll: override, else learnt interval; backed off after errors."""
     rng = rng or random.Random()
     if retry_after is not None:
         wait = min(timedelta(seconds=max(retry_after, 0.0)), MAX_RETRY_AFTER)
         return now + max(wait, MIN_INTERVAL)
-    base = (timedelta(seconds=override_seconds) if override_seconds
-            else learnt_interval(published))
+    base = timedelta(seconds=override_seconds) if override_seconds else learnt_interval(published)
     if error_count > 0:
         base = min(base * (2 ** min(error_count, 10)), MAX_INTERVAL)
     jittered = base * (1 + rng.uniform(-JITTER, JITTER))

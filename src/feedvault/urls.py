@@ -12,13 +12,55 @@ from urllib.parse import SplitResult, parse_qsl, quote, urlencode, urljoin, urls
 # Query parameters that only track the reader. Matched case-insensitively, on the name.
 TRACKING_PARAMS = frozenset(
     {
-        "at_medium", "at_campaign", "at_custom1", "at_custom2", "at_custom3", "at_custom4",
-        "at_link", "at_link_id", "at_link_type", "at_link_origin", "at_ptr_name", "at_format",
-        "at_bbc_team", "at_profile_id", "at_brand", "at_tag", "at_source",
-        "maca", "fbclid", "gclid", "dclid", "msclkid", "mc_cid", "mc_eid", "yclid", "igshid",
-        "_hsenc", "_hsmi", "mkt_tok", "ocid", "cmpid", "smid", "smtyp", "xtor", "ns_mchannel",
-        "ns_source", "ns_campaign", "ns_linkname", "ns_fee", "sr_share", "spm",
-        "wt.mc_id", "ito", "emc", "partner", "rss", "ref_src", "ref_url", "ncid",
+        "at_medium",
+        "at_campaign",
+        "at_custom1",
+        "at_custom2",
+        "at_custom3",
+        "at_custom4",
+        "at_link",
+        "at_link_id",
+        "at_link_type",
+        "at_link_origin",
+        "at_ptr_name",
+        "at_format",
+        "at_bbc_team",
+        "at_profile_id",
+        "at_brand",
+        "at_tag",
+        "at_source",
+        "maca",
+        "fbclid",
+        "gclid",
+        "dclid",
+        "msclkid",
+        "mc_cid",
+        "mc_eid",
+        "yclid",
+        "igshid",
+        "_hsenc",
+        "_hsmi",
+        "mkt_tok",
+        "ocid",
+        "cmpid",
+        "smid",
+        "smtyp",
+        "xtor",
+        "ns_mchannel",
+        "ns_source",
+        "ns_campaign",
+        "ns_linkname",
+        "ns_fee",
+        "sr_share",
+        "spm",
+        "wt.mc_id",
+        "ito",
+        "emc",
+        "partner",
+        "rss",
+        "ref_src",
+        "ref_url",
+        "ncid",
     }
 )
 TRACKING_PREFIXES = ("utm_", "at_", "pk_", "mtm_", "__twitter", "oly_", "vero_", "hmb_")
@@ -62,8 +104,11 @@ def canonical_url(url: str) -> str:
         port = None
     netloc = host if port in (None, 80, 443) else f"{host}:{port}"
     path = _normalise_path(parts.path)
-    pairs = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
-             if not is_tracking_param(k)]
+    pairs = [
+        (k, v)
+        for k, v in parse_qsl(parts.query, keep_blank_values=True)
+        if not is_tracking_param(k)
+    ]
     query = urlencode(sorted(pairs), quote_via=quote, safe="/:,@")
     return SplitResult("", netloc, path, query, parts.fragment).geturl().removeprefix("//")
 

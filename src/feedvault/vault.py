@@ -1,20 +1,20 @@
 """The Python API. Every CLI command is a thin wrapper over a method here.
 
-    import feedvault
-    with feedvault.open_vault("news.db") as vault:
-        vault.add_feed("https://www.rfi.fr/cn/rss")
-        vault.update()
-        for entry in vault.entries(limit=10):
-            print(entry.title)
+import feedvault
+with feedvault.open_vault("news.db") as vault:
+    vault.add_feed("https://www.rfi.fr/cn/rss")
+    vault.update()
+    for entry in vault.entries(limit=10):
+        print(entry.title)
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterable, Sequence
-from pathlib import Path
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING
 
@@ -58,8 +58,12 @@ class Vault:
     def __enter__(self) -> Vault:
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         self.close()
 
     @property
@@ -86,13 +90,13 @@ class Vault:
 
     # ---- feeds -------------------------------------------------------------------------
 
-    def add_feed(self, source: str, *, name: str | None = None, slug: str | None = None,
-                 update: bool = True) -> Feed:
+    def add_feed(
+        self, source: str, *, name: str | None = None, slug: str | None = None, update: bool = True
+    ) -> Feed:
         """Subscribe to a feed URL or a local feed file; fetch it once unless update=False."""
         url = _source_url(source)
-        if slug is not None:
-            if slugify(slug) != slug or not slug:
-                raise UsageError(f"bad slug {slug!r}: use lower-case letters, digits and '-'")
+        if slug is not None and (slugify(slug) != slug or not slug):
+            raise UsageError(f"bad slug {slug!r}: use lower-case letters, digits and '-'")
         base = slug or slugify(name or "") or slug_from_source(source)
         final_slug = slug or unique_slug(base, self.store.slug_taken)
         feed = self.store.add_feed(FeedSpec(final_slug, name or final_slug, url))
@@ -113,9 +117,14 @@ class Vault:
 
     # ---- updating ----------------------------------------------------------------------
 
-    def update(self, slugs: Sequence[str] | None = None,
-               on_result: Callable[[UpdateResult], None] | None = None, *,
-               due_only: bool = False, stop: threading.Event | None = None) -> list[UpdateResult]:
+    def update(
+        self,
+        slugs: Sequence[str] | None = None,
+        on_result: Callable[[UpdateResult], None] | None = None,
+        *,
+        due_only: bool = False,
+        stop: threading.Event | None = None,
+    ) -> list[UpdateResult]:
         """Fetch and store the given feeds (all when None). Errors are per feed, never raised.
 
         ``due_only`` takes only feeds whose next check has come; ``stop`` (set from a signal
@@ -143,8 +152,9 @@ class Vault:
             self._update_remote(remote, done, stop)
         return results
 
-    def update_from_bytes(self, slug: str, data: bytes, *, url: str | None = None,
-                          content_type: str | None = None) -> UpdateResult:
+    def update_from_bytes(
+        self, slug: str, data: bytes, *, url: str | None = None, content_type: str | None = None
+    ) -> UpdateResult:
         """Store a feed document obtained elsewhere (a file, a test, another fetcher)."""
         feed = self.store.get_feed(slug)
         doc = Document(data, url or feed.url, content_type)
@@ -152,12 +162,19 @@ class Vault:
 
     def _ingest(self, feed: Feed, doc: Document) -> UpdateResult:
         now = now_utc()
-        return ingest(self.store, feed, doc, seen_at=now, rules=self.rules,
-                      next_check=lambda: self._next_check(feed, now),
-                      fail=lambda message: self._fail(feed, message))
+        return ingest(
+            self.store,
+            feed,
+            doc,
+            seen_at=now,
+            rules=self.rules,
+            next_check=lambda: self._next_check(feed, now),
+            fail=lambda message: self._fail(feed, message),
+        )
 
-    def _next_check(self, feed: Feed, now: datetime, *, error: bool = False,
-                    retry_after: float | None = None) -> datetime:
+    def _next_check(
+        self, feed: Feed, now: datetime, *, error: bool = False, retry_after: float | None = None
+    ) -> datetime:
         override = feed.settings.get("interval")
         return next_check(
             now,
@@ -167,8 +184,14 @@ class Vault:
             retry_after=retry_after,
         )
 
-    def _fail(self, feed: Feed, message: str, *, retry_after: float | None = None,
-              status: str | None = None) -> UpdateResult:
+    def _fail(
+        self,
+        feed: Feed,
+        message: str,
+        *,
+        retry_after: float | None = None,
+        status: str | None = None,
+    ) -> UpdateResult:
         now = now_utc()
         when = self._next_check(feed, now, error=True, retry_after=retry_after)
         self.store.record_feed_error(feed.id, message, now, next_check=when, status=status)
@@ -183,17 +206,20 @@ class Vault:
             return self._fail(feed, f"{feed.slug}: cannot read {path}: {exc.strerror}")
         return self._ingest(feed, Document(data, feed.url))
 
-    def _update_remote(self, feeds: list[Feed], done: Callable[[UpdateResult], None],
-                       stop: threading.Event | None) -> None:
+    def _update_remote(
+        self, feeds: list[Feed], done: Callable[[UpdateResult], None], stop: threading.Event | None
+    ) -> None:
         """Fetch on worker threads; parse and store here, on this thread, one feed at a time."""
         from feedvault.fetch.result import FetchRequest
 
         by_id = {f.id: f for f in feeds}
-        requests = [FetchRequest(f.url or "", etag=f.etag, last_modified=f.last_modified,
-                                 key=f.id) for f in feeds]
+        requests = [
+            FetchRequest(f.url or "", etag=f.etag, last_modified=f.last_modified, key=f.id)
+            for f in feeds
+        ]
         self.fetcher.fetch_many(
             requests,
-            lambda req, outcome: done(self._store_fetched(by_id[int(req.key)], outcome)),
+            lambda req, outcome: done(self._store_fetched(by_id[int(str(req.key))], outcome)),
             stop=stop,
         )
 
@@ -204,22 +230,41 @@ class Vault:
             retry = outcome.retry_after if isinstance(outcome, RetryLater) else None
             return self._fail(feed, f"{feed.slug}: {outcome}", retry_after=retry)
         if outcome.gone:
-            return self._fail(feed, f"{feed.slug}: the server says the feed is gone (410); "
-                              "polling stopped", status="gone")
+            return self._fail(
+                feed,
+                f"{feed.slug}: the server says the feed is gone (410); polling stopped",
+                status="gone",
+            )
         if outcome.not_modified:
             now = now_utc()
-            self.store.apply_update(feed.id, UpdateBatch(seen_at=now, feed_state=FeedStateUpdate(
-                etag=outcome.etag, last_modified=outcome.last_modified, status="ok",
-                next_check=self._next_check(feed, now))))
+            self.store.apply_update(
+                feed.id,
+                UpdateBatch(
+                    seen_at=now,
+                    feed_state=FeedStateUpdate(
+                        etag=outcome.etag,
+                        last_modified=outcome.last_modified,
+                        status="ok",
+                        next_check=self._next_check(feed, now),
+                    ),
+                ),
+            )
             return UpdateResult(feed.slug, "not_modified")
-        doc = Document(outcome.content, outcome.final_url, outcome.content_type, outcome.etag,
-                       outcome.last_modified, outcome.permanent_redirect)
+        doc = Document(
+            outcome.content,
+            outcome.final_url,
+            outcome.content_type,
+            outcome.etag,
+            outcome.last_modified,
+            outcome.permanent_redirect,
+        )
         return self._ingest(feed, doc)
 
     # ---- reading -----------------------------------------------------------------------
 
-    def entries(self, feed: str | None = None, *, limit: int | None = 50,
-                offset: int = 0) -> list[Entry]:
+    def entries(
+        self, feed: str | None = None, *, limit: int | None = 50, offset: int = 0
+    ) -> list[Entry]:
         """Entries newest first, of one feed (by slug) or of all."""
         feed_id = self.store.get_feed(feed).id if feed else None
         return self.store.list_entries(feed_id, limit=limit, offset=offset)
@@ -230,9 +275,17 @@ class Vault:
 
     # ---- search ------------------------------------------------------------------------
 
-    def search(self, query: str, *, feed: str | None = None, since: date | None = None,
-               until: date | None = None, limit: int = 20, offset: int = 0,
-               sort: str = "newest") -> list[SearchHit]:
+    def search(
+        self,
+        query: str,
+        *,
+        feed: str | None = None,
+        since: date | None = None,
+        until: date | None = None,
+        limit: int = 20,
+        offset: int = 0,
+        sort: str = "newest",
+    ) -> list[SearchHit]:
         """Entries matching ``query`` (the query language of docs/search.md), with snippets.
 
         Newest first by default; ``sort="relevance"`` ranks by bm25. A query that cannot be
@@ -251,14 +304,23 @@ class Vault:
         if feed and parsed.feeds and feed not in parsed.feeds:
             return []  # two different feeds asked for at once: nothing is in both
         hits = self.store.search(
-            parsed, feed_ids=feed_ids, since=_day_start(since), until=_day_end(until),
-            sort=sort, limit=limit, offset=offset,
+            parsed,
+            feed_ids=feed_ids,
+            since=_day_start(since),
+            until=_day_end(until),
+            sort=sort,
+            limit=limit,
+            offset=offset,
         )
         entries = {e.id: e for e in self.store.get_entries([h.entry_id for h in hits])}
         return [
-            SearchHit(entries[h.entry_id], make_snippet(entries[h.entry_id].title,
-                                                        entries[h.entry_id].text, parsed), h.score)
-            for h in hits if h.entry_id in entries
+            SearchHit(
+                entries[h.entry_id],
+                make_snippet(entries[h.entry_id].title, entries[h.entry_id].text, parsed),
+                h.score,
+            )
+            for h in hits
+            if h.entry_id in entries
         ]
 
     def _feed_id_for_search(self, slug: str) -> int:
@@ -280,8 +342,13 @@ class Vault:
         for f in feeds:
             batch: list[tuple[int, str, str]] = []
             for version in self.store.iter_versions_for_reclean(f.id):
-                cleaned = clean_entry(version.raw_html, base_url=version.link or f.site_url,
-                                      link=version.link, feed_slug=f.slug, rules=self.rules)
+                cleaned = clean_entry(
+                    version.raw_html,
+                    base_url=version.link or f.site_url,
+                    link=version.link,
+                    feed_slug=f.slug,
+                    rules=self.rules,
+                )
                 if (cleaned.html, cleaned.text) != (version.content_html, version.text):
                     batch.append((version.id, cleaned.html, cleaned.text))
                 if len(batch) >= 500:
@@ -300,8 +367,9 @@ class Vault:
 
         return import_paths(self, [Path(p) for p in paths], feed_slug=feed)
 
-    def export_markdown(self, root: str | Path, *, feeds: Sequence[str] | None = None,
-                        commit: bool = False) -> ExportStats:
+    def export_markdown(
+        self, root: str | Path, *, feeds: Sequence[str] | None = None, commit: bool = False
+    ) -> ExportStats:
         from feedvault.exporter import export_markdown
 
         return export_markdown(self, Path(root), feeds=feeds, commit=commit)

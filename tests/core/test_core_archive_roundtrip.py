@@ -5,9 +5,8 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from fv_testpaths import SEED
-
 from feedvault.vault import Vault, open_vault
+from fv_testpaths import SEED
 
 
 def test_seed_round_trip_is_byte_exact(vault: Vault, tmp_path: Path) -> None:
@@ -25,8 +24,9 @@ def test_seed_round_trip_is_byte_exact(vault: Vault, tmp_path: Path) -> None:
     assert (out / "lists").is_dir()
 
 
-def test_export_again_changes_nothing_then_continues_ids(vault: Vault, tmp_path: Path,
-                                                         corpus: Path) -> None:
+def test_export_again_changes_nothing_then_continues_ids(
+    vault: Vault, tmp_path: Path, corpus: Path
+) -> None:
     vault.import_paths([corpus / "archive-format" / "duty-machine-news"])
     out = tmp_path / "tree"
     first = vault.export_markdown(out)
@@ -58,8 +58,7 @@ def test_whole_archive_corpus_imports_and_reimports_to_same_entries(
     with open_vault(str(tmp_path / "second.db")) as second:
         again = second.import_paths([out / "articles"])
         assert again.errors == []
-        after = {(e.feed_slug, e.title, e.link, e.published)
-                 for e in second.entries(limit=None)}
+        after = {(e.feed_slug, e.title, e.link, e.published) for e in second.entries(limit=None)}
     assert after == before
 
 
@@ -72,8 +71,9 @@ def test_reimporting_same_files_adds_nothing(vault: Vault, corpus: Path, tmp_pat
     assert (second.new, second.changed, second.unchanged) == (0, 0, first.new)
 
 
-def test_opml_import_adds_subscriptions_once_and_exports(vault: Vault, corpus: Path,
-                                                        tmp_path: Path) -> None:
+def test_opml_import_adds_subscriptions_once_and_exports(
+    vault: Vault, corpus: Path, tmp_path: Path
+) -> None:
     opml = corpus / "opml" / "inoreader-echopi.opml"
     result = vault.import_paths([opml])
     assert result.subscriptions_added > 0

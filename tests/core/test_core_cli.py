@@ -8,18 +8,23 @@ import subprocess
 import sys
 from pathlib import Path
 
-from fv_testpaths import SEED
-
 import pytest
+
+from fv_testpaths import SEED
 
 
 def run(tmp_path: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    env = dict(os.environ, XDG_DATA_HOME=str(tmp_path / "data"),
-               XDG_CONFIG_HOME=str(tmp_path / "config"))
+    env = dict(
+        os.environ, XDG_DATA_HOME=str(tmp_path / "data"), XDG_CONFIG_HOME=str(tmp_path / "config")
+    )
     env.pop("FEEDVAULT_DB", None)
     return subprocess.run(
         [sys.executable, "-m", "feedvault.cli", "--db", str(tmp_path / "v.db"), *args],
-        capture_output=True, text=True, env=env, input=stdin, timeout=120,
+        capture_output=True,
+        text=True,
+        env=env,
+        input=stdin,
+        timeout=120,
     )
 
 
@@ -38,8 +43,7 @@ def test_add_update_feeds_entries_show_json(tmp_path: Path, feed_file: Path) -> 
     assert {"slug", "name", "url", "entries", "last_updated", "last_error"} <= set(feeds[0])
     assert feeds[0]["entries"] == 66 and feeds[0]["last_error"] is None
 
-    entries = json.loads(run(tmp_path, "entries", "--feed", "bbc", "--limit", "5",
-                             "--json").stdout)
+    entries = json.loads(run(tmp_path, "entries", "--feed", "bbc", "--limit", "5", "--json").stdout)
     assert len(entries) == 5
     assert set(entries[0]) == {"id", "feed", "title", "link", "published", "text"}
     published = [e["published"] for e in entries]
@@ -103,13 +107,19 @@ def test_import_and_export_commands(tmp_path: Path) -> None:
 
 
 def test_env_db_and_default_location(tmp_path: Path) -> None:
-    env = dict(os.environ, XDG_DATA_HOME=str(tmp_path / "data"),
-               XDG_CONFIG_HOME=str(tmp_path / "config"))
+    env = dict(
+        os.environ, XDG_DATA_HOME=str(tmp_path / "data"), XDG_CONFIG_HOME=str(tmp_path / "config")
+    )
     env.pop("FEEDVAULT_DB", None)
-    subprocess.run([sys.executable, "-m", "feedvault.cli", "import", str(SEED)], env=env,
-                   check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "feedvault.cli", "import", str(SEED)],
+        env=env,
+        check=True,
+        capture_output=True,
+    )
     assert (tmp_path / "data" / "feedvault" / "vault.db").exists()
     env["FEEDVAULT_DB"] = str(tmp_path / "other.db")
-    subprocess.run([sys.executable, "-m", "feedvault.cli", "feeds"], env=env, check=True,
-                   capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "feedvault.cli", "feeds"], env=env, check=True, capture_output=True
+    )
     assert (tmp_path / "other.db").exists()

@@ -85,8 +85,9 @@ def _cli(db: Path, *args: str) -> list[str]:
 
 
 def _env(tmp_path: Path) -> dict[str, str]:
-    return dict(os.environ, FEEDVAULT_ALLOW_NETWORKS="127.0.0.0/8",
-                XDG_CONFIG_HOME=str(tmp_path / "config"))
+    return dict(
+        os.environ, FEEDVAULT_ALLOW_NETWORKS="127.0.0.0/8", XDG_CONFIG_HOME=str(tmp_path / "config")
+    )
 
 
 def _check_consistent(db: Path, server_round: int) -> dict[str, int]:
@@ -96,9 +97,14 @@ def _check_consistent(db: Path, server_round: int) -> dict[str, int]:
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         rounds: dict[str, int] = {}
         for slug, feed_id, etag in conn.execute("SELECT slug, id, etag FROM feeds"):
-            titles = [t for (t,) in conn.execute(
-                "SELECT v.title FROM entries e JOIN versions v ON v.id = e.current_version "
-                "WHERE e.feed_id = ? AND e.key NOT LIKE 'h:%'", (feed_id,))]
+            titles = [
+                t
+                for (t,) in conn.execute(
+                    "SELECT v.title FROM entries e JOIN versions v ON v.id = e.current_version "
+                    "WHERE e.feed_id = ? AND e.key NOT LIKE 'h:%'",
+                    (feed_id,),
+                )
+            ]
             etag_round = int(etag.strip('"r')) if etag else 0
             seen = {int(m.group(1)) for t in titles if (m := re.match(r"R(\d+) ", t))}
             if etag_round == 0:
@@ -118,9 +124,19 @@ def test_sigkill_during_update_never_leaves_a_half_updated_feed(
     db = tmp_path / "vault.db"
     env = _env(tmp_path)
     for name in server.sources:
-        subprocess.run(_cli(db, "add", f"http://127.0.0.1:{server.port}/{name}.xml",
-                            "--slug", name.lower(), "--no-update"),
-                       env=env, check=True, capture_output=True)
+        subprocess.run(
+            _cli(
+                db,
+                "add",
+                f"http://127.0.0.1:{server.port}/{name}.xml",
+                "--slug",
+                name.lower(),
+                "--no-update",
+            ),
+            env=env,
+            check=True,
+            capture_output=True,
+        )
     started = time.monotonic()
     subprocess.run(_cli(db, "update"), env=env, check=True, capture_output=True)
     full = time.monotonic() - started
@@ -129,8 +145,9 @@ def test_sigkill_during_update_never_leaves_a_half_updated_feed(
     killed = 0
     for n in range(2, RUNS + 2):
         server.set_round(n)
-        proc = subprocess.Popen(_cli(db, "update"), env=env, stdout=subprocess.DEVNULL,
-                                stderr=subprocess.DEVNULL)
+        proc = subprocess.Popen(
+            _cli(db, "update"), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
         time.sleep(rng.uniform(0.0, full * 1.1))
         if proc.poll() is None:
             proc.send_signal(signal.SIGKILL)
@@ -147,8 +164,11 @@ def test_sigkill_during_update_never_leaves_a_half_updated_feed(
 def _entry_counts(db: Path) -> dict[str, int]:
     conn = sqlite3.connect(db)
     try:
-        return dict(conn.execute(
-            "SELECT f.slug, count(e.id) FROM feeds f LEFT JOIN entries e ON e.feed_id = f.id "
-            "AND e.key NOT LIKE 'h:%' GROUP BY f.slug"))
+        return dict(
+            conn.execute(
+                "SELECT f.slug, count(e.id) FROM feeds f LEFT JOIN entries e ON e.feed_id = f.id "
+                "AND e.key NOT LIKE 'h:%' GROUP BY f.slug"
+            )
+        )
     finally:
         conn.close()

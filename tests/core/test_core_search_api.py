@@ -41,7 +41,8 @@ def test_filters_and_feed_restriction(vault: Vault, corpus: Path) -> None:
     only_dw = vault.search("中国", feed="dw", limit=100)
     assert only_dw and {h.entry.feed_slug for h in only_dw} == {"dw"}
     assert [h.entry.id for h in vault.search("中国 feed:dw", limit=100)] == [
-        h.entry.id for h in only_dw]
+        h.entry.id for h in only_dw
+    ]
     assert vault.search("中国", until=date(1990, 1, 1)) == []
     with pytest.raises(SearchError):
         vault.search("中国 feed:nope")
@@ -50,8 +51,12 @@ def test_filters_and_feed_restriction(vault: Vault, corpus: Path) -> None:
 
 
 def test_search_cli_json_and_errors(tmp_path: Path, corpus: Path) -> None:
-    assert run(tmp_path, "add", str(corpus / "feeds" / "zh" / "dw-chinese-1.xml"),
-               "--slug", "dw").returncode == 0
+    assert (
+        run(
+            tmp_path, "add", str(corpus / "feeds" / "zh" / "dw-chinese-1.xml"), "--slug", "dw"
+        ).returncode
+        == 0
+    )
     result = run(tmp_path, "search", "德国", "--json", "--limit", "3")
     assert result.returncode == 0, result.stderr
     hits = json.loads(result.stdout)

@@ -30,13 +30,19 @@ def candidates(entries: Sequence[ParsedEntry]) -> tuple[list[Candidate], int]:
     seen: set[str] = set()
     out: list[Candidate] = []
     for parsed in entries:
-        key = entry_key(parsed.guid, parsed.link, parsed.title, parsed.published,
-                        parsed.enclosures[0] if parsed.enclosures else None)
+        key = entry_key(
+            parsed.guid,
+            parsed.link,
+            parsed.title,
+            parsed.published,
+            parsed.enclosures[0] if parsed.enclosures else None,
+        )
         if key in seen:
             continue
         seen.add(key)
-        out.append(Candidate(key, parsed, content_hash(parsed.title, parsed.link,
-                                                       parsed.content_html)))
+        out.append(
+            Candidate(key, parsed, content_hash(parsed.title, parsed.link, parsed.content_html))
+        )
     return out, len(entries) - len(out)
 
 

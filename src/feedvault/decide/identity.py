@@ -1,7 +1,8 @@
 """Entry identity and version identity.
 
 An entry is the same article across fetches when its key is the same: the guid (a URL guid is
-canonicalised like a link), else the canonical link, else its first enclosure's URL, else a hash of title and date. A version is
+canonicalised like a link), else the canonical link, else its first enclosure's URL, else a
+hash of title and date. A version is
 the same when title, canonical link and the raw HTML are the same: tracking parameters or an
 http->https move are not edits.
 """
@@ -14,8 +15,13 @@ from datetime import datetime
 from feedvault.urls import canonical_url
 
 
-def entry_key(guid: str | None, link: str | None, title: str, published: datetime | None,
-              enclosure: str | None = None) -> str:
+def entry_key(
+    guid: str | None,
+    link: str | None,
+    title: str,
+    published: datetime | None,
+    enclosure: str | None = None,
+) -> str:
     """guid, else canonical link, else the first enclosure (podcasts), else title and date."""
     if guid:
         if guid.startswith(("http://", "https://")):

@@ -80,7 +80,7 @@ def run_search(vault: Vault, p: SearchParams, size: int) -> list[Hit]:
         return []
     if p.feed:
         vault.feed(p.feed)  # unknown feed -> 404, not an empty list
-    search: Any = getattr(vault, "search")
+    search: Any = vault.search
     hits: list[Hit] = search(p.q, feed=p.feed, since=p.since, until=p.until, limit=size + 1,
                              offset=(p.page - 1) * size, sort=p.sort)
     return hits

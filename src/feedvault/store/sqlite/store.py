@@ -72,7 +72,7 @@ class SqliteStorage:
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        """BEGIN IMMEDIATE ... COMMIT: writers queue instead of failing with 'database is locked'."""
+        """BEGIN IMMEDIATE ... COMMIT: writers queue rather than fail with 'database is locked'."""
         self.conn.execute("BEGIN IMMEDIATE")
         try:
             yield self.conn
@@ -115,12 +115,16 @@ class SqliteStorage:
         return [_feed(row) for row in rows]
 
     def slug_taken(self, slug: str) -> bool:
-        return self.conn.execute("SELECT 1 FROM feeds WHERE slug = ?", (slug,)).fetchone() is not None
+        return (
+            self.conn.execute("SELECT 1 FROM feeds WHERE slug = ?", (slug,)).fetchone() is not None
+        )
 
     def remove_feed(self, slug: str) -> int:
         feed = self.get_feed(slug)
         with self.transaction() as conn:
-            ids = [r[0] for r in conn.execute("SELECT id FROM entries WHERE feed_id = ?", (feed.id,))]
+            ids = [
+                r[0] for r in conn.execute("SELECT id FROM entries WHERE feed_id = ?", (feed.id,))
+            ]
             _remove_from_index(conn, ids)
             conn.execute(
                 "DELETE FROM versions WHERE entry_id IN (SELECT id FROM entries WHERE feed_id = ?)",
@@ -131,8 +135,14 @@ class SqliteStorage:
             conn.execute("DELETE FROM feeds WHERE id = ?", (feed.id,))
         return len(ids)
 
-    def record_feed_error(self, feed_id: int, message: str, at: datetime,
-                          next_check: datetime | None = None, status: str | None = None) -> None:
+    def record_feed_error(
+        self,
+        feed_id: int,
+        message: str,
+        at: datetime,
+        next_check: datetime | None = None,
+        status: str | None = None,
+    ) -> None:
         with self.transaction() as conn:
             conn.execute(
                 "UPDATE feeds SET last_error = ?, error_count = error_count + 1, "
@@ -142,7 +152,9 @@ class SqliteStorage:
 
     def set_feed_settings(self, feed_id: int, settings: dict[str, object]) -> None:
         with self.transaction() as conn:
-            conn.execute("UPDATE feeds SET settings = ? WHERE id = ?", (json.dumps(settings), feed_id))
+            conn.execute(
+                "UPDATE feeds SET settings = ? WHERE id = ?", (json.dumps(settings), feed_id)
+            )
 
     # ---- updates -----------------------------------------------------------------------
 
@@ -168,14 +180,26 @@ class SqliteStorage:
             indexed: list[tuple[int, int, str, str]] = []
             for new in batch.new_entries:
                 cur = conn.execute(
-                    "INSERT INTO entries (feed_id, key, guid, published, published_source, updated, "
+                    "INSERT INTO entries (feed_id, key, guid, published, published_source, "
+                    "updated, "
                     "first_seen, last_seen, author) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (feed_id, new.key, new.guid, to_ms(new.published), new.published_source,
-                     to_ms(new.updated) if new.updated else None, seen, seen, new.author),
+                    (
+                        feed_id,
+                        new.key,
+                        new.guid,
+                        to_ms(new.published),
+                        new.published_source,
+                        to_ms(new.updated) if new.updated else None,
+                        seen,
+                        seen,
+                        new.author,
+                    ),
                 )
                 entry_id = int(cur.lastrowid or 0)
                 _insert_version(conn, entry_id, 1, seen, new.version, doc_sha)
-                indexed.append((entry_id, to_ms(new.published), new.version.title, new.version.text))
+                indexed.append(
+                    (entry_id, to_ms(new.published), new.version.title, new.version.text)
+                )
             for entry_id, version, published in batch.changed:
                 seq = conn.execute(
                     "SELECT version_count + 1 FROM entries WHERE id = ?", (entry_id,)
@@ -187,7 +211,9 @@ class SqliteStorage:
                         (to_ms(published), entry_id),
                     )
                 conn.execute("UPDATE entries SET last_seen = ? WHERE id = ?", (seen, entry_id))
-                row = conn.execute("SELECT published FROM entries WHERE id = ?", (entry_id,)).fetchone()
+                row = conn.execute(
+                    "SELECT published FROM entries WHERE id = ?", (entry_id,)
+                ).fetchone()
                 indexed.append((entry_id, row[0], version.title, version.text))
             conn.executemany(
                 "UPDATE entries SET last_seen = ? WHERE id = ?",
@@ -199,8 +225,13 @@ class SqliteStorage:
 
     # ---- reading -----------------------------------------------------------------------
 
-    def list_entries(self, feed_id: int | None = None, limit: int | None = 50,
-                     offset: int = 0, oldest_first: bool = False) -> list[Entry]:
+    def list_entries(
+        self,
+        feed_id: int | None = None,
+        limit: int | None = 50,
+        offset: int = 0,
+        oldest_first: bool = False,
+    ) -> list[Entry]:
         order = "ASC" if oldest_first else "DESC"
         where, params = ("WHERE e.feed_id = ?", [feed_id]) if feed_id is not None else ("", [])
         sql = (
@@ -303,25 +334,52 @@ class SqliteStorage:
     def recent_published(self, feed_id: int, limit: int) -> list[datetime]:
         rows = self.conn.execute(
             "SELECT published FROM entries WHERE feed_id = ? AND published_source != 'first_seen' "
-            "ORDER BY published DESC LIMIT ?", (feed_id, limit))
+            "ORDER BY published DESC LIMIT ?",
+            (feed_id, limit),
+        )
         return [from_ms(ms) for (ms,) in rows]
 
     def count_entries(self, feed_id: int | None = None) -> int:
         if feed_id is None:
             return int(self.conn.execute("SELECT count(*) FROM entries").fetchone()[0])
-        return int(self.conn.execute(
-            "SELECT count(*) FROM entries WHERE feed_id = ?", (feed_id,)).fetchone()[0])
+        return int(
+            self.conn.execute(
+                "SELECT count(*) FROM entries WHERE feed_id = ?", (feed_id,)
+            ).fetchone()[0]
+        )
 
-    def search(self, query: Query, *, feed_ids: Sequence[int] | None = None,
-               since: int | None = None, until: int | None = None, sort: str = "newest",
-               limit: int = 20, offset: int = 0) -> list[Hit]:
+    def search(
+        self,
+        query: Query,
+        *,
+        feed_ids: Sequence[int] | None = None,
+        since: int | None = None,
+        until: int | None = None,
+        sort: str = "newest",
+        limit: int = 20,
+        offset: int = 0,
+    ) -> list[Hit]:
         from feedvault.store.sqlite import search_index
 
-        return search_index.search(self.conn, query, feed_ids=feed_ids, since=since, until=until,
-                                   sort=sort, limit=limit, offset=offset)
+        return search_index.search(
+            self.conn,
+            query,
+            feed_ids=feed_ids,
+            since=since,
+            until=until,
+            sort=sort,
+            limit=limit,
+            offset=offset,
+        )
 
-    def count_matches(self, query: Query, *, feed_ids: Sequence[int] | None = None,
-                      since: int | None = None, until: int | None = None) -> int:
+    def count_matches(
+        self,
+        query: Query,
+        *,
+        feed_ids: Sequence[int] | None = None,
+        since: int | None = None,
+        until: int | None = None,
+    ) -> int:
         from feedvault.store.sqlite import search_index
 
         return search_index.count(self.conn, query, feed_ids=feed_ids, since=since, until=until)
@@ -334,12 +392,14 @@ class SqliteStorage:
             search_index.clear(conn)
             cursor = conn.execute(
                 "SELECT e.id, e.feed_id, e.published, v.title, v.text FROM entries e "
-                "JOIN versions v ON v.id = e.current_version ORDER BY e.id")
+                "JOIN versions v ON v.id = e.current_version ORDER BY e.id"
+            )
             n = 0
             while rows := cursor.fetchmany(500):
                 for entry_id, feed_id, published, title, text in rows:
-                    search_index.index_entry(conn, entry_id, feed_id, published // 1000, title,
-                                             text)
+                    search_index.index_entry(
+                        conn, entry_id, feed_id, published // 1000, title, text
+                    )
                 n += len(rows)
         return n
 
@@ -350,27 +410,53 @@ class SqliteStorage:
 # ---- helpers -------------------------------------------------------------------------
 
 
-def _store_document(conn: sqlite3.Connection, feed_id: int, batch: UpdateBatch,
-                    seen: int) -> str | None:
+def _store_document(
+    conn: sqlite3.Connection, feed_id: int, batch: UpdateBatch, seen: int
+) -> str | None:
     if batch.document is None:
         return None
     sha = hashlib.sha256(batch.document).hexdigest()
     conn.execute(
         "INSERT OR IGNORE INTO documents (sha, feed_id, fetched_at, url, content_type, size, data) "
         "VALUES (?, ?, ?, ?, ?, ?, ?)",
-        (sha, feed_id, seen, batch.document_url, batch.document_type, len(batch.document),
-         zlib.compress(batch.document, 6)),
+        (
+            sha,
+            feed_id,
+            seen,
+            batch.document_url,
+            batch.document_type,
+            len(batch.document),
+            zlib.compress(batch.document, 6),
+        ),
     )
     return sha
 
 
-def _insert_version(conn: sqlite3.Connection, entry_id: int, seq: int, seen: int,
-                    version: NewVersion, doc_sha: str | None) -> None:
+def _insert_version(
+    conn: sqlite3.Connection,
+    entry_id: int,
+    seq: int,
+    seen: int,
+    version: NewVersion,
+    doc_sha: str | None,
+) -> None:
     cur = conn.execute(
-        "INSERT INTO versions (entry_id, seq, seen_at, source, title, link, raw_html, content_hash, "
+        "INSERT INTO versions (entry_id, seq, seen_at, source, title, link, raw_html, "
+        "content_hash, "
         "content_html, text, document_sha) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (entry_id, seq, seen, version.source, version.title, version.link, version.raw_html,
-         version.content_hash, version.content_html, version.text, doc_sha),
+        (
+            entry_id,
+            seq,
+            seen,
+            version.source,
+            version.title,
+            version.link,
+            version.raw_html,
+            version.content_hash,
+            version.content_html,
+            version.text,
+            doc_sha,
+        ),
     )
     conn.execute(
         "UPDATE entries SET current_version = ?, version_count = ? WHERE id = ?",
@@ -394,8 +480,9 @@ def _remove_from_index(conn: sqlite3.Connection, entry_ids: list[int]) -> None:
         search_index.remove_entry(conn, entry_id)
 
 
-def _write_feed_state(conn: sqlite3.Connection, feed_id: int, batch: UpdateBatch,
-                      seen: int) -> None:
+def _write_feed_state(
+    conn: sqlite3.Connection, feed_id: int, batch: UpdateBatch, seen: int
+) -> None:
     state = batch.feed_state
     conn.execute(
         "UPDATE feeds SET last_updated = ?, etag = coalesce(?, etag), "
@@ -404,35 +491,77 @@ def _write_feed_state(conn: sqlite3.Connection, feed_id: int, batch: UpdateBatch
         "status = coalesce(?, CASE WHEN ? THEN 'ok' ELSE status END), "
         "last_error = CASE WHEN ? THEN ? ELSE last_error END, "
         "error_count = CASE WHEN ? THEN 0 ELSE error_count END WHERE id = ?",
-        (seen, state.etag, state.last_modified, state.site_url, state.url,
-         to_ms(state.next_check) if state.next_check else None, state.status, state.clear_error,
-         state.clear_error, state.warning, state.clear_error, feed_id),
+        (
+            seen,
+            state.etag,
+            state.last_modified,
+            state.site_url,
+            state.url,
+            to_ms(state.next_check) if state.next_check else None,
+            state.status,
+            state.clear_error,
+            state.clear_error,
+            state.warning,
+            state.clear_error,
+            feed_id,
+        ),
     )
 
 
 def _feed(row: Sequence[Any]) -> Feed:
     return Feed(
-        id=row[0], slug=row[1], name=row[2], url=row[3], site_url=row[4], added_at=from_ms(row[5]),
-        last_updated=from_ms(row[6]) if row[6] is not None else None, last_error=row[7],
-        etag=row[8], last_modified=row[9], status=row[10], error_count=row[11],
+        id=row[0],
+        slug=row[1],
+        name=row[2],
+        url=row[3],
+        site_url=row[4],
+        added_at=from_ms(row[5]),
+        last_updated=from_ms(row[6]) if row[6] is not None else None,
+        last_error=row[7],
+        etag=row[8],
+        last_modified=row[9],
+        status=row[10],
+        error_count=row[11],
         next_check=from_ms(row[12]) if row[12] is not None else None,
-        settings=json.loads(row[13]), entry_count=row[14],
+        settings=json.loads(row[13]),
+        entry_count=row[14],
     )
 
 
 def _entry(row: Sequence[Any]) -> Entry:
     return Entry(
-        id=row[0], feed_id=row[1], feed_slug=row[2], key=row[3], guid=row[4], title=row[5],
-        link=row[6], published=from_ms(row[7]), published_source=row[8],
-        updated=from_ms(row[9]) if row[9] is not None else None, first_seen=from_ms(row[10]),
-        last_seen=from_ms(row[11]), author=row[12], raw_html=row[13], content_html=row[14],
-        text=row[15], version_count=row[16],
+        id=row[0],
+        feed_id=row[1],
+        feed_slug=row[2],
+        key=row[3],
+        guid=row[4],
+        title=row[5],
+        link=row[6],
+        published=from_ms(row[7]),
+        published_source=row[8],
+        updated=from_ms(row[9]) if row[9] is not None else None,
+        first_seen=from_ms(row[10]),
+        last_seen=from_ms(row[11]),
+        author=row[12],
+        raw_html=row[13],
+        content_html=row[14],
+        text=row[15],
+        version_count=row[16],
     )
 
 
 def _version(row: Sequence[Any]) -> EntryVersion:
     return EntryVersion(
-        id=row[0], entry_id=row[1], seq=row[2], seen_at=from_ms(row[3]), title=row[4],
-        link=row[5], raw_html=row[6], content_html=row[7], text=row[8], content_hash=row[9],
-        source=row[10], document_sha=row[11],
+        id=row[0],
+        entry_id=row[1],
+        seq=row[2],
+        seen_at=from_ms(row[3]),
+        title=row[4],
+        link=row[5],
+        raw_html=row[6],
+        content_html=row[7],
+        text=row[8],
+        content_hash=row[9],
+        source=row[10],
+        document_sha=row[11],
     )
