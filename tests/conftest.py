@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import sys
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -23,12 +25,47 @@ def corpus() -> Path:
     return CORPUS
 
 
+# Which storage backends the `vault` fixture runs every test on; PostgreSQL is expected to be
+# up (CI starts it), so an unreachable server fails the run unless it is left out here.
+BACKENDS = [
+    b.strip()
+    for b in os.environ.get("FEEDVAULT_TEST_BACKENDS", "sqlite,postgres").split(",")
+    if b.strip()
+]
+PG_SERVER = os.environ.get("FEEDVAULT_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
+
+
 @pytest.fixture
-def vault(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
+def pg_url() -> Iterator[str]:
+    """A URL of a fresh, empty PostgreSQL schema (dropped afterwards): parallel-safe."""
+    import psycopg
+
+    try:
+        conn = psycopg.connect(PG_SERVER, autocommit=True, connect_timeout=5)
+    except psycopg.Error as exc:
+        pytest.fail(
+            f"PostgreSQL at {PG_SERVER} is unreachable ({str(exc).strip().splitlines()[0]}); "
+            "start it, or set FEEDVAULT_TEST_BACKENDS=sqlite to test SQLite only"
+        )
+    schema = "fvtest_" + uuid.uuid4().hex[:16]
+    conn.execute(f"CREATE SCHEMA {schema}".encode())
+    sep = "&" if "?" in PG_SERVER else "?"
+    try:
+        yield f"{PG_SERVER}{sep}options=-csearch_path%3D{schema}"
+    finally:
+        conn.execute(f"DROP SCHEMA {schema} CASCADE".encode())
+        conn.close()
+
+
+@pytest.fixture(params=BACKENDS)
+def vault(
+    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[object]:
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
     monkeypatch.delenv("FEEDVAULT_DB", raising=False)
     from feedvault.vault import open_vault
 
-    with open_vault(str(tmp_path / "vault.db")) as v:
+    db = str(tmp_path / "vault.db") if request.param == "sqlite" else request.getfixturevalue("pg_url")
+    with open_vault(db) as v:
         yield v

@@ -60,6 +60,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--name", help="display name (default: the feed's title)")
     p.add_argument("--slug", help="short name used in commands and paths")
     p.add_argument("--no-update", action="store_true", help="do not fetch it now")
+    p.add_argument("--pick", type=_positive_int, metavar="N",
+                   help="when a page links to several feeds, take the N-th")
     p.add_argument("--json", action="store_true")
 
     p = _cmd(sub, "remove", cmd_remove, "delete a feed and everything kept of it")
@@ -71,14 +73,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
 
     p = _cmd(sub, "run", cmd_run, "keep the vault updated until stopped (the main job)")
+    p.add_argument("--once", action="store_true", help="update the feeds that are due, then exit")
     p.add_argument(
-        "--interval",
+        "--max-sleep",
         type=_positive_float,
-        default=1800.0,
+        default=60.0,
         metavar="SECONDS",
-        help="seconds between rounds of updates (default: 1800)",
+        help="look for due feeds at least this often (default: 60)",
     )
-    p.add_argument("--once", action="store_true", help="run one round and exit")
 
     p = _cmd(sub, "feeds", cmd_feeds, "list feeds")
     p.add_argument("--json", action="store_true")
@@ -180,7 +182,10 @@ def _print_json(value: object) -> None:
 def cmd_add(vault: Vault, args: argparse.Namespace) -> int:
     from feedvault.errors import FeedvaultError
 
-    feed = vault.add_feed(args.source, name=args.name, slug=args.slug, update=False)
+    source = args.source
+    if source.startswith(("http://", "https://")) and not args.no_update:
+        source = _choose_feed(vault, source, args.pick)
+    feed = vault.add_feed(source, name=args.name, slug=args.slug, update=False)
     if not args.no_update:
         result = vault.update([feed.slug])[0]
         if result.status == "error" and vault.feed(feed.slug).entry_count == 0:
@@ -192,6 +197,30 @@ def cmd_add(vault: Vault, args: argparse.Namespace) -> int:
     else:
         print(f"added {feed.slug}: {feed.name} ({feed.entry_count} entries)")
     return 0
+
+
+def _choose_feed(vault: Vault, url: str, pick: int | None) -> str:
+    """The feed URL to subscribe to: the URL itself or one of the feeds its page links to."""
+    from feedvault.errors import UsageError
+
+    found = vault.discover_feeds(url)
+    if not found:
+        raise UsageError(f"no feed found at {url}")
+    if pick is not None:
+        if pick > len(found):
+            raise UsageError(f"--pick {pick}: only {len(found)} feeds found at {url}")
+        return found[pick - 1][0]
+    if len(found) == 1:
+        return found[0][0]
+    listing = "; ".join(f"{i}) {title or '?'} <{u}>" for i, (u, title) in enumerate(found, 1))
+    if not sys.stdin.isatty():
+        raise UsageError(f"{len(found)} feeds found at {url}, pass --pick N: {listing}")
+    for i, (u, title) in enumerate(found, 1):
+        print(f"{i}) {title or '(no title)'}  {u}")
+    answer = input(f"Which feed? [1-{len(found)}] ").strip()
+    if not answer.isdigit() or not 1 <= int(answer) <= len(found):
+        raise UsageError(f"no feed chosen (expected 1-{len(found)})")
+    return found[int(answer) - 1][0]
 
 
 def cmd_remove(vault: Vault, args: argparse.Namespace) -> int:
@@ -213,13 +242,37 @@ def cmd_remove(vault: Vault, args: argparse.Namespace) -> int:
 def cmd_update(vault: Vault, args: argparse.Namespace) -> int:
     from feedvault.pipeline import UpdateResult
 
+    total = len(args.slugs) if args.slugs else sum(1 for f in vault.feeds() if f.url)
+    bar = sys.stderr.isatty() and not args.json
+    done = 0
+
     def show(result: UpdateResult) -> None:
-        if not args.json:
+        nonlocal done
+        done += 1
+        if args.json:
+            return
+        if bar:
+            width = 30
+            filled = width * done // max(total, 1)
+            sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} "
+                             f"{result.slug[:30]:<30}")
+            sys.stderr.flush()
+            if result.error:
+                sys.stderr.write("\r" + " " * 80 + "\r")
+                print(_summary(result), flush=True)
+        else:
             print(_summary(result), flush=True)
 
     results = vault.update(args.slugs or None, on_result=show)
+    if bar:
+        sys.stderr.write("\r" + " " * 80 + "\r")
     if args.json:
         _print_json([r.as_dict() for r in results])
+    elif bar or len(results) > 1:
+        counts = {k: sum(getattr(r, k) for r in results) for k in ("new", "changed", "unchanged")}
+        errors = sum(1 for r in results if r.status in ("error", "gone"))
+        print(f"{len(results)} feeds: {counts['new']} new, {counts['changed']} changed, "
+              f"{counts['unchanged']} unchanged entries; {errors} feeds with errors")
     failed = [r for r in results if r.status == "error"]
     return 1 if results and len(failed) == len(results) else 0
 
@@ -235,9 +288,13 @@ def _summary(result: Any) -> str:
 
 
 def cmd_run(vault: Vault, args: argparse.Namespace) -> int:
+    import logging
+
     from feedvault.runner import run_forever
 
-    return run_forever(vault, interval=args.interval, once=args.once, report=_summary)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s",
+                        datefmt="%Y-%m-%d %H:%M:%S")
+    return run_forever(vault, once=args.once, max_sleep=args.max_sleep, report=_summary)
 
 
 def cmd_feeds(vault: Vault, args: argparse.Namespace) -> int:

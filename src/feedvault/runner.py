@@ -1,7 +1,8 @@
-"""`feedvault run`: the main job, a loop of update rounds until SIGTERM or Ctrl-C.
+"""`feedvault run`: the main job. Polls each feed when it is due until SIGTERM or Ctrl-C.
 
-A signal lets the round in flight finish its current feed (every feed commits on its own), then
-the loop exits cleanly. The per-feed learnt schedule is built on top of this by the scheduler.
+Each feed's next check is learnt from how often it publishes (see schedule.py) and stored with
+its entries. A signal stops new fetches; the fetches in flight finish and are stored (every
+feed commits on its own), then the loop exits cleanly.
 """
 
 from __future__ import annotations
@@ -10,8 +11,11 @@ import logging
 import signal
 import threading
 from collections.abc import Callable
+from datetime import timedelta
 from types import FrameType
 from typing import TYPE_CHECKING, Any
+
+from feedvault.timeutil import now_utc
 
 if TYPE_CHECKING:
     from feedvault.vault import Vault
@@ -19,23 +23,40 @@ if TYPE_CHECKING:
 log = logging.getLogger("feedvault.run")
 
 
-def run_forever(
-    vault: Vault, *, interval: float, once: bool = False, report: Callable[[Any], str] = str
-) -> int:
-    stop = threading.Event()
+def run_forever(vault: Vault, *, once: bool = False, max_sleep: float = 60.0,
+                report: Callable[[Any], str] = str,
+                stop: threading.Event | None = None) -> int:
+    stop = stop or threading.Event()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
+        log.info("stopping: finishing the feeds in flight")
         stop.set()
 
-    previous = {s: signal.signal(s, on_signal) for s in (signal.SIGTERM, signal.SIGINT)}
+    previous = {}
+    if threading.current_thread() is threading.main_thread():
+        previous = {s: signal.signal(s, on_signal) for s in (signal.SIGTERM, signal.SIGINT)}
     try:
         while not stop.is_set():
-            for result in vault.update():
-                print(report(result), flush=True)
+            results = vault.update(due_only=True, stop=stop,
+                                   on_result=lambda r: log.info("%s", report(r)))
             if once:
                 break
-            stop.wait(interval)
+            stop.wait(_sleep_for(vault, max_sleep))
+            if results:
+                log.debug("round done: %d feeds", len(results))
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+    log.info("stopped")
     return 0
+
+
+def _sleep_for(vault: Vault, max_sleep: float) -> float:
+    """Seconds until the next feed is due, at most ``max_sleep`` (new feeds may be added)."""
+    now = now_utc()
+    upcoming = [f.next_check for f in vault.feeds()
+                if f.url and f.status != "gone" and f.next_check is not None]
+    if not upcoming:
+        return max_sleep
+    wait = min(upcoming) - now
+    return max(0.0, min(max_sleep, wait / timedelta(seconds=1)))

@@ -105,6 +105,13 @@ class Vault:
             feed = self.store.get_feed(feed.slug)
         return feed
 
+    def discover_feeds(self, url: str) -> list[tuple[str, str]]:
+        """The feeds behind a URL: itself if it is a feed, else those its page links to, else
+        feeds found at common paths. A list of (feed URL, title)."""
+        from feedvault.fetch.discover import find_feeds
+
+        return find_feeds(self.fetcher, _source_url(url))
+
     def remove_feed(self, slug: str) -> int:
         """Delete a feed with all its entries and versions. Returns the number of entries."""
         return self.store.remove_feed(slug)

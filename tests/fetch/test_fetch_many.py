@@ -36,19 +36,8 @@ def collect(
 
 
 def test_fifty_requests_to_one_host_never_more_than_two_at_once(server: Server) -> None:
-    server.routes["/feed"] = slow_feed()
-    requests = [FetchRequest(server.url(f"/feed?n={n}"), key=n) for n in range(50)]
-    with Fetcher(policy(per_host=2, concurrency=16)) as fetcher:
-        seen = collect(fetcher, requests)
-    assert server.max_active == 2
-    assert len(server.requests) == 50
-    assert sorted(r.key for r, _, _ in seen) == list(range(50))  # type: ignore[type-var]
-    assert all(isinstance(o, FetchResult) and o.content == FEED for _, o, _ in seen)
-    assert {name for _, _, name in seen} == {threading.current_thread().name}
-
-
-def test_global_concurrency_across_hosts(make_server: Callable[..., Server]) -> None:
-    servers = [make_server(f"127.0.0.{n}") for n in (1, 2, 3, 4)]
+    # Count a request as active until its response starts: the server's own counter also
+    # spans writing the last bytes, during which the client may already send its next request.
     lock = threading.Lock()
     active = peak = 0
 
@@ -62,6 +51,38 @@ def test_global_concurrency_across_hosts(make_server: Callable[..., Server]) -> 
             active -= 1
         respond(conn, 200, {}, FEED)
 
+    server.routes["/feed"] = counted
+    requests = [FetchRequest(server.url(f"/feed?n={n}"), key=n) for n in range(50)]
+    with Fetcher(policy(per_host=2, concurrency=16)) as fetcher:
+        seen = collect(fetcher, requests)
+    assert peak == 2
+    assert len(server.requests) == 50
+    assert sorted(r.key for r, _, _ in seen) == list(range(50))  # type: ignore[type-var]
+    assert all(isinstance(o, FetchResult) and o.content == FEED for _, o, _ in seen)
+    assert {name for _, _, name in seen} == {threading.current_thread().name}
+
+
+def test_global_concurrency_across_hosts(make_server: Callable[..., Server]) -> None:
+    servers = [make_server(f"127.0.0.{n}") for n in (1, 2, 3, 4)]
+    lock = threading.Lock()
+    active = peak = 0
+    per_host: dict[str, int] = {}
+    per_host_peak: dict[str, int] = {}
+
+    def counted(request: Request, conn: socket.socket) -> None:
+        nonlocal active, peak
+        host = conn.getsockname()[0]
+        with lock:
+            active += 1
+            peak = max(peak, active)
+            per_host[host] = per_host.get(host, 0) + 1
+            per_host_peak[host] = max(per_host_peak.get(host, 0), per_host[host])
+        time.sleep(0.03)
+        with lock:
+            active -= 1
+            per_host[host] -= 1
+        respond(conn, 200, {}, FEED)
+
     for s in servers:
         s.routes["/feed"] = counted
     requests = [FetchRequest(s.url(f"/feed?n={n}")) for n in range(10) for s in servers]
@@ -69,7 +90,7 @@ def test_global_concurrency_across_hosts(make_server: Callable[..., Server]) -> 
         seen = collect(fetcher, requests)
     assert len(seen) == 40
     assert peak == 5
-    assert all(s.max_active <= 3 for s in servers)
+    assert len(per_host_peak) == 4 and max(per_host_peak.values()) <= 3
 
 
 def test_errors_are_delivered_and_the_rest_still_fetched(server: Server) -> None:

@@ -27,9 +27,9 @@ __all__ = [
 def open_storage(db: str) -> Storage:
     """Open the store named by ``db``: a SQLite path (the default backend) or a URL."""
     if db.startswith(("postgresql://", "postgres://")):
-        from feedvault.errors import StorageError
+        from feedvault.store.postgres import PostgresStorage
 
-        raise StorageError("PostgreSQL is not supported yet; use a SQLite path")
+        return PostgresStorage(db)
     from feedvault.store.sqlite.store import SqliteStorage
 
     return SqliteStorage(db.removeprefix("sqlite:///").removeprefix("sqlite://"))

@@ -485,13 +485,16 @@ def _write_feed_state(
 ) -> None:
     state = batch.feed_state
     conn.execute(
-        "UPDATE feeds SET last_updated = ?, etag = coalesce(?, etag), "
+        "UPDATE feeds SET name = CASE WHEN name = slug AND ? IS NOT NULL THEN ? ELSE name END, "
+        "last_updated = ?, etag = coalesce(?, etag), "
         "last_modified = coalesce(?, last_modified), site_url = coalesce(site_url, ?), "
         "url = coalesce(?, url), next_check = coalesce(?, next_check), "
         "status = coalesce(?, CASE WHEN ? THEN 'ok' ELSE status END), "
         "last_error = CASE WHEN ? THEN ? ELSE last_error END, "
         "error_count = CASE WHEN ? THEN 0 ELSE error_count END WHERE id = ?",
         (
+            state.title,
+            state.title,
             seen,
             state.etag,
             state.last_modified,

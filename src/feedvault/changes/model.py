@@ -1,0 +1,53 @@
+"""Values of the changes package: marks as stored and changes as reported. No I/O."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Final
+
+from feedvault.timeutil import iso
+
+KINDS: Final = ("edit", "gone", "back")
+HOWS: Final = ("feed", "origin")
+
+
+@dataclass(frozen=True, slots=True)
+class Mark:
+    """One thing noticed about an entry: an edit, a disappearance or a return.
+
+    ``how`` says where it was noticed: the feed document, or the article's own page.
+    """
+
+    id: int
+    entry_id: int
+    kind: str
+    at: datetime
+    how: str
+    evidence: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """A mark with what a report shows beside it (the feed and the entry's current title)."""
+
+    kind: str
+    entry_id: int
+    feed: str
+    title: str
+    at: datetime
+    evidence: dict[str, Any]
+    how: str = "feed"
+    mark_id: int = 0
+    link: str | None = None
+
+    def as_json(self) -> dict[str, object]:
+        """The shape `feedvault changes --json` prints (keys fixed by the issue)."""
+        return {
+            "kind": self.kind,
+            "entry": self.entry_id,
+            "feed": self.feed,
+            "title": self.title,
+            "at": iso(self.at),
+            "evidence": {"how": self.how, **self.evidence},
+        }

@@ -1,0 +1,220 @@
+"""The PostgreSQL search index: the same tokens as SQLite, found through GIN, re-checked exactly.
+
+Each entry has one ``search_doc`` row (see schema.py). ``vec`` is built with
+``array_to_tsvector`` straight from :func:`folded_tokens` - no text-search parser touches
+the tokens, so PostgreSQL sees exactly what FTS5 sees - plus ``#c`` lexemes for the entry's
+distinct CJK characters (``#`` never occurs in a token), the analogue of SQLite's
+``search_chars``. A term becomes a tsquery (its tokens AND-ed, the last ``:*`` for a prefix)
+that GIN answers, and then a ``strpos`` on the space-framed token string that makes the
+match exact: a phrase ``a b`` is the substring `` a b `` and a prefix ``a b*`` is `` a b``.
+So the results are those of SQLite's phrase queries, whatever the text's length.
+
+Newest-first is ``ORDER BY published DESC, entry_id DESC`` over the matches; relevance is
+the title-weighted count of matching terms plus ``ts_rank``. The caller owns the transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import psycopg
+from psycopg.rows import TupleRow
+
+from feedvault.errors import SearchError
+from feedvault.search.fold import fold
+from feedvault.search.plan import plan_term
+from feedvault.search.query import AnyOf, Query, Term
+from feedvault.search.tokens import CJK_RE, folded_tokens
+
+TITLE_WEIGHT = 3.0
+MAX_LEXEME_BYTES = 2000  # PostgreSQL refuses lexemes of 2 KiB or more
+MAX_VECTOR_BYTES = 900_000  # and tsvectors of 1 MiB or more: such an entry is scanned instead
+
+Conn = psycopg.Connection[TupleRow]
+Row = tuple[int, int, int, str | None, str, str]  # entry id, feed id, published s, vec, tokens
+
+
+@dataclass(frozen=True)
+class Hit:
+    entry_id: int
+    score: float
+
+
+def _quote(lexeme: str) -> str:
+    return "'" + lexeme.replace("\\", "\\\\").replace("'", "''") + "'"
+
+
+def _fits(lexeme: str) -> bool:
+    return len(lexeme.encode()) < MAX_LEXEME_BYTES
+
+
+def doc_row(entry_id: int, feed_id: int, published_s: int, title: str, text: str) -> Row:
+    """The search_doc values for one entry (computed in Python: the hot path of ingest)."""
+    head, body = fold(title), fold(text)
+    title_tok, body_tok = folded_tokens(head), folded_tokens(body)
+    lexemes = {t for t in title_tok.split(" ") if t and _fits(t)}
+    lexemes.update(t for t in body_tok.split(" ") if t and _fits(t))
+    lexemes.update("#" + c for run in CJK_RE.findall(head + "\n" + body) for c in run)
+    vec: str | None = " ".join(map(_quote, sorted(lexemes)))
+    if len(vec.encode()) >= MAX_VECTOR_BYTES:
+        vec = None
+    return (entry_id, feed_id, published_s, vec, f" {title_tok} ", f" {body_tok} ")
+
+
+_UPSERT = (
+    "INSERT INTO search_doc (entry_id, feed_id, published, vec, title_tok, body_tok) "
+    "VALUES (%s, %s, %s, %s::tsvector, %s, %s) ON CONFLICT (entry_id) DO UPDATE SET "
+    "feed_id = excluded.feed_id, published = excluded.published, vec = excluded.vec, "
+    "title_tok = excluded.title_tok, body_tok = excluded.body_tok"
+)
+
+
+def index_rows(conn: Conn, rows: Iterable[tuple[int, int, int, str, str]]) -> None:
+    """Index (or re-index) entries given as (entry id, feed id, published ms, title, text)."""
+    values = [doc_row(e, f, p // 1000, t, x) for e, f, p, t, x in rows]
+    if values:
+        with conn.cursor() as cur:
+            cur.executemany(_UPSERT, values)
+
+
+def clear(conn: Conn) -> None:
+    conn.execute("DELETE FROM search_doc")
+
+
+# ---- queries ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Leaf:
+    """One term: a tsquery for the GIN index and a substring that makes the match exact."""
+
+    tsquery: str
+    needle: str
+
+
+def _leaf(term: Term) -> _Leaf:
+    tp = plan_term(term)
+    if tp.char:
+        return _Leaf(_quote("#" + tp.char), tp.char)
+    parts = [_quote(t) for t in tp.tokens if _fits(t)]
+    if tp.prefix and parts and _fits(tp.tokens[-1]):
+        parts[-1] += ":*"
+    tsq = " & ".join(parts) if parts else ""
+    return _Leaf(tsq, " " + " ".join(tp.tokens) + ("" if tp.prefix else " "))
+
+
+def _match(leaf: _Leaf) -> tuple[str, list[object]]:
+    """SQL that is true when the entry contains the term (exact)."""
+    exact = "(strpos(d.title_tok, %s) > 0 OR strpos(d.body_tok, %s) > 0)"
+    if not leaf.tsquery:
+        return exact, [leaf.needle, leaf.needle]
+    return (
+        f"(coalesce(d.vec @@ %s::tsquery, true) AND {exact})",
+        [leaf.tsquery, leaf.needle, leaf.needle],
+    )
+
+
+def _nodes(query: Query) -> list[list[_Leaf]]:
+    return [
+        [_leaf(t) for t in (node.terms if isinstance(node, AnyOf) else (node,))]
+        for node in query.must
+    ]
+
+
+def _where(
+    query: Query, feed_ids: Sequence[int] | None, since: int | None, until: int | None
+) -> tuple[str, list[object]]:
+    sql: list[str] = []
+    params: list[object] = []
+    nodes = _nodes(query)
+    gin = [
+        "(" + " | ".join(f"({leaf.tsquery})" for leaf in node) + ")"
+        for node in nodes
+        if all(leaf.tsquery for leaf in node)
+    ]
+    if gin:  # the index scan; the unindexable (oversized) entries are scanned
+        sql.append("(d.vec @@ %s::tsquery OR d.vec IS NULL)")
+        params.append(" & ".join(gin))
+    for node in nodes:
+        matches = [_match(leaf) for leaf in node]
+        sql.append("(" + " OR ".join(m for m, _p in matches) + ")")
+        params.extend(p for _m, ps in matches for p in ps)
+    for term in query.exclude:
+        m, ps = _match(_leaf(term))
+        sql.append(f"NOT {m}")
+        params.extend(ps)
+    if feed_ids is not None:
+        sql.append("d.feed_id = ANY(%s)")
+        params.append(list(feed_ids))
+    lo = [v for v in (since, query.since) if v is not None]
+    hi = [v for v in (until, query.until) if v is not None]
+    if lo:
+        sql.append("d.published >= %s")
+        params.append(max(lo))
+    if hi:
+        sql.append("d.published <= %s")
+        params.append(min(hi))
+    return " AND ".join(sql), params
+
+
+def _score(query: Query) -> tuple[str, list[object]]:
+    parts: list[str] = []
+    params: list[object] = []
+    for leaf in (_leaf(t) for t in query.positive_terms()):
+        parts.append("(CASE WHEN strpos(d.title_tok, %s) > 0 THEN %s ELSE 0 END)")
+        parts.append("(CASE WHEN strpos(d.body_tok, %s) > 0 THEN 1.0 ELSE 0 END)")
+        params += [leaf.needle, TITLE_WEIGHT, leaf.needle]
+        if leaf.tsquery:
+            parts.append("coalesce(ts_rank(d.vec, %s::tsquery), 0)")
+            params.append(leaf.tsquery)
+    return " + ".join(parts) or "0", params
+
+
+def search(
+    conn: Conn,
+    query: Query,
+    *,
+    feed_ids: Sequence[int] | None = None,
+    since: int | None = None,
+    until: int | None = None,
+    sort: str = "newest",
+    limit: int = 20,
+    offset: int = 0,
+) -> list[Hit]:
+    """Entries matching ``query``, newest first (exact ``published`` order) or by relevance."""
+    if sort not in ("newest", "relevance"):
+        raise SearchError(f"unknown sort {sort!r} (newest or relevance)")
+    if limit <= 0 or offset < 0 or (feed_ids is not None and not feed_ids):
+        return []
+    where, params = _where(query, feed_ids, since, until)
+    if sort == "relevance":
+        score, sparams = _score(query)
+        sql = (
+            f"SELECT d.entry_id, {score} AS s FROM search_doc d WHERE {where} "
+            "ORDER BY s DESC, d.published DESC, d.entry_id DESC LIMIT %s OFFSET %s"
+        )
+        rows = conn.execute(sql.encode(), [*sparams, *params, limit, offset]).fetchall()
+    else:
+        sql = (
+            f"SELECT d.entry_id, 0.0 FROM search_doc d WHERE {where} "
+            "ORDER BY d.published DESC, d.entry_id DESC LIMIT %s OFFSET %s"
+        )
+        rows = conn.execute(sql.encode(), [*params, limit, offset]).fetchall()
+    return [Hit(int(r[0]), float(r[1])) for r in rows]
+
+
+def count(
+    conn: Conn,
+    query: Query,
+    *,
+    feed_ids: Sequence[int] | None = None,
+    since: int | None = None,
+    until: int | None = None,
+) -> int:
+    """How many entries match."""
+    if feed_ids is not None and not feed_ids:
+        return 0
+    where, params = _where(query, feed_ids, since, until)
+    row = conn.execute(f"SELECT count(*) FROM search_doc d WHERE {where}".encode(), params)
+    return int(row.fetchone()[0])  # type: ignore[index]
