@@ -64,6 +64,16 @@ def build_parser() -> argparse.ArgumentParser:
                    help="when a page links to several feeds, take the N-th")
     p.add_argument("--json", action="store_true")
 
+    p = _cmd(sub, "configure", cmd_configure, "change a feed's settings")
+    p.add_argument("slug")
+    p.add_argument("--interval", type=_positive_int, metavar="SECONDS",
+                   help="poll every SECONDS instead of the learnt interval")
+    p.add_argument("--learn-interval", action="store_true", help="back to the learnt interval")
+    p.add_argument("--full-text", action=argparse.BooleanOptionalAction, default=None,
+                   help="fetch each new article's page and keep its full text")
+    p.add_argument("--selector", metavar="CSS", help="where the article is on the page")
+    p.add_argument("--json", action="store_true")
+
     p = _cmd(sub, "remove", cmd_remove, "delete a feed and everything kept of it")
     p.add_argument("slug")
     p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
@@ -221,6 +231,25 @@ def _choose_feed(vault: Vault, url: str, pick: int | None) -> str:
     if not answer.isdigit() or not 1 <= int(answer) <= len(found):
         raise UsageError(f"no feed chosen (expected 1-{len(found)})")
     return found[int(answer) - 1][0]
+
+
+def cmd_configure(vault: Vault, args: argparse.Namespace) -> int:
+    changes: dict[str, object] = {}
+    if args.interval is not None:
+        changes["interval"] = args.interval
+    if args.learn_interval:
+        changes["interval"] = None
+    if args.full_text is not None:
+        changes["full_text"] = args.full_text
+    if args.selector is not None:
+        changes["selector"] = args.selector or None
+    feed = vault.configure_feed(args.slug, **changes)
+    if args.json:
+        _print_json({"slug": feed.slug, "settings": feed.settings})
+    else:
+        shown = ", ".join(f"{k}={v}" for k, v in sorted(feed.settings.items())) or "defaults"
+        print(f"{feed.slug}: {shown}")
+    return 0
 
 
 def cmd_remove(vault: Vault, args: argparse.Namespace) -> int:

@@ -39,6 +39,7 @@ class UpdateResult:
     unchanged: int = 0
     error: str | None = None
     warnings: tuple[str, ...] = field(default=())
+    touched_keys: tuple[str, ...] = field(default=())  # keys of new and changed entries
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -142,7 +143,9 @@ def store_entries(
         feed_state=feed_state or FeedStateUpdate(clear_error=False),
     )
     counts = store.apply_update(feed.id, batch)
-    return UpdateResult(feed.slug, "ok", counts.new, counts.changed, counts.unchanged)
+    touched = tuple(c.key for c in decision.new) + tuple(c.key for _, c in decision.changed)
+    return UpdateResult(feed.slug, "ok", counts.new, counts.changed, counts.unchanged,
+                        touched_keys=touched)
 
 
 @dataclass(frozen=True, slots=True)

@@ -112,6 +112,25 @@ class Vault:
 
         return find_feeds(self.fetcher, _source_url(url))
 
+    def configure_feed(self, slug: str, **changes: object) -> Feed:
+        """Change per-feed settings: interval (seconds, None for learnt), full_text (bool),
+        selector (CSS for the article on the page), name. A None value removes a setting."""
+        feed = self.store.get_feed(slug)
+        allowed = {"interval", "full_text", "selector"}
+        unknown = set(changes) - allowed
+        if unknown:
+            raise UsageError(f"unknown feed setting {sorted(unknown)[0]!r}")
+        settings = dict(feed.settings)
+        for key, value in changes.items():
+            if value is None:
+                settings.pop(key, None)
+            else:
+                settings[key] = value
+        if "selector" in changes and changes["selector"] is not None:
+            _check_selector(str(changes["selector"]))
+        self.store.set_feed_settings(feed.id, settings)
+        return self.store.get_feed(slug)
+
     def remove_feed(self, slug: str) -> int:
         """Delete a feed with all its entries and versions. Returns the number of entries."""
         return self.store.remove_feed(slug)
@@ -169,6 +188,15 @@ class Vault:
 
     def _ingest(self, feed: Feed, doc: Document) -> UpdateResult:
         now = now_utc()
+        result = self._ingest_document(feed, doc, now)
+        if result.touched_keys and feed.settings.get("full_text"):
+            from feedvault.fulltext import fetch_full_text
+
+            states = self.store.entry_states(feed.id, result.touched_keys)
+            fetch_full_text(self, feed, [s.entry_id for s in states.values()])
+        return result
+
+    def _ingest_document(self, feed: Feed, doc: Document, now: datetime) -> UpdateResult:
         return ingest(
             self.store,
             feed,
@@ -403,6 +431,15 @@ def _day_start(day: date | None) -> int | None:
 def _day_end(day: date | None) -> int | None:
     start = _day_start(day)
     return None if start is None else start + 86399
+
+
+def _check_selector(selector: str) -> None:
+    from cssselect import GenericTranslator, SelectorError
+
+    try:
+        GenericTranslator().css_to_xpath(selector)
+    except SelectorError as exc:
+        raise UsageError(f"bad CSS selector {selector!r}: {exc}") from None
 
 
 def _source_url(source: str) -> str:

@@ -309,8 +309,10 @@ def list_changes(
     limit: int | None = 100,
 ) -> list[Change]:
     """Marks newest first, with the feed slug and the entry's current title and link."""
-    where, params = ["1 = 1"], []
-    for clause, value in (("m.at >= ?", since_ms), ("e.feed_id = ?", feed_id), ("m.kind = ?", kind)):
+    where: list[str] = ["1 = 1"]
+    params: list[object] = []
+    filters = (("m.at >= ?", since_ms), ("e.feed_id = ?", feed_id), ("m.kind = ?", kind))
+    for clause, value in filters:
         if value is not None:
             where.append(clause)
             params.append(value)

@@ -159,13 +159,16 @@ class SqliteStorage:
     # ---- updates -----------------------------------------------------------------------
 
     def entry_states(self, feed_id: int, keys: Sequence[str]) -> dict[str, EntryState]:
+        """The newest version of each entry as the feed gave it (full-text page versions are
+        compared with the page, not with the feed)."""
         states: dict[str, EntryState] = {}
         for start in range(0, len(keys), 500):
             chunk = list(keys[start : start + 500])
             marks = ",".join("?" * len(chunk))
             rows = self.conn.execute(
                 "SELECT e.key, e.id, v.content_hash, e.version_count, e.published_source, v.source "
-                "FROM entries e JOIN versions v ON v.id = e.current_version "
+                "FROM entries e JOIN versions v ON v.id = (SELECT id FROM versions "
+                "WHERE entry_id = e.id AND source != 'page' ORDER BY seq DESC LIMIT 1) "
                 f"WHERE e.feed_id = ? AND e.key IN ({marks})",
                 (feed_id, *chunk),
             )

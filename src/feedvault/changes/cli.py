@@ -1,0 +1,108 @@
+"""`feedvault changes` and `feedvault watch`: thin wrappers, registered by feedvault.cli.
+
+    from feedvault.changes.cli import add_changes_parsers
+    add_changes_parsers(sub, _cmd)   # in build_parser(), after the other commands
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING, Any
+
+from feedvault.changes.model import KINDS
+
+if TYPE_CHECKING:
+    from feedvault.vault import Vault
+
+Handler = Callable[["Vault", argparse.Namespace], int]
+AddCommand = Callable[[Any, str, Handler | None, str], argparse.ArgumentParser]
+
+
+def add_changes_parsers(sub: Any, add: AddCommand) -> None:
+    """Register both commands with the subparsers ``sub`` through the CLI's ``_cmd``."""
+    p = add(sub, "changes", cmd_changes, "list edits and disappearances, newest first")
+    p.add_argument("--since", type=_date, metavar="YYYY-MM-DD", help="from this UTC day on")
+    p.add_argument("--feed", metavar="SLUG")
+    p.add_argument("--kind", choices=KINDS)
+    p.add_argument("--limit", type=_positive_int, default=100, metavar="N")
+    p.add_argument("--json", action="store_true")
+
+    p = add(sub, "watch", cmd_watch, "re-check recent articles at their origin (404, removed)")
+    p.add_argument("--feed", metavar="SLUG")
+    p.add_argument("--days", type=float, default=7.0, help="window of recent entries (default 7)")
+    p.add_argument("--max-checks", type=_positive_int, default=200, metavar="N")
+    p.add_argument("--recheck-hours", type=float, default=24.0, metavar="H")
+    p.add_argument("--json", action="store_true")
+
+
+def cmd_changes(vault: Vault, args: argparse.Namespace) -> int:
+    from feedvault.changes import sqlite as sql
+    from feedvault.changes.report import describe
+    from feedvault.changes.watch import sqlite_of
+
+    db = sqlite_of(vault.store)
+    feed_id = vault.feed(args.feed).id if args.feed else None
+    since = _day_ms(args.since) if args.since else None
+    changes = sql.list_changes(db.conn, since, feed_id, args.kind, args.limit)
+    if args.json:
+        _print_json([c.as_json() for c in changes])
+        return 0
+    for c in changes:
+        print(
+            f"{c.at.astimezone(UTC):%Y-%m-%d %H:%M}\t{c.kind}\t{c.entry_id}\t{c.feed}\t"
+            f"{c.title}\t{describe(c.kind, c.how, c.evidence)}"
+        )
+    return 0
+
+
+def cmd_watch(vault: Vault, args: argparse.Namespace) -> int:
+    from feedvault.changes.origin import WatchPolicy
+    from feedvault.changes.watch import run_origin_watch
+    from feedvault.errors import UsageError
+
+    try:
+        policy = WatchPolicy(args.days, args.max_checks, args.recheck_hours)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    feed_id = vault.feed(args.feed).id if args.feed else None
+    report = run_origin_watch(
+        vault.store, vault.fetcher, policy, rules=vault.rules, feed_id=feed_id
+    )
+    if args.json:
+        _print_json(report.as_dict())
+    else:
+        print(
+            f"checked {report.checked}: {len(report.gone)} gone, {len(report.back)} back, "
+            f"{report.unknown} could not be checked"
+        )
+    return 0
+
+
+def _day_ms(day: date) -> int:
+    return int(datetime(day.year, day.month, day.day, tzinfo=UTC).timestamp()) * 1000
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be positive: {text!r}")
+    return value
+
+
+def _print_json(value: object) -> None:
+    json.dump(value, sys.stdout, ensure_ascii=False, indent=2)
+    sys.stdout.write("\n")
