@@ -152,6 +152,27 @@ def record_edit(
     return summary
 
 
+def record_update(
+    conn: sqlite3.Connection,
+    feed_id: int,
+    changed_ids: Sequence[int],
+    feed_keys: Sequence[str] | None,
+    at_ms: int,
+    document_sha: str | None = None,
+) -> None:
+    """Everything one feed update notices, for SqliteStorage.apply_update to call last.
+
+    ``changed_ids`` got a new version in this transaction; ``feed_keys`` are the entry keys
+    of the feed document in document order (None for archive imports: no feed was read).
+    """
+    for entry_id in changed_ids:
+        row = conn.execute("SELECT version_count FROM entries WHERE id = ?", (entry_id,)).fetchone()
+        if row is not None and row[0] > 1:
+            record_edit(conn, entry_id, int(row[0]), at_ms)
+    if feed_keys is not None:
+        record_feed_presence(conn, feed_id, feed_keys, at_ms, document_sha)
+
+
 # ---- disappearance from the feed ------------------------------------------------------
 
 

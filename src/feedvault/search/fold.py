@@ -68,9 +68,26 @@ def fold_table() -> dict[int, str]:
     return table
 
 
+@functools.cache
+def _char_table() -> tuple[frozenset[str], dict[str, str]]:
+    table = fold_table()
+    return frozenset(map(chr, table)), {chr(cp): s for cp, s in table.items()}
+
+
 def fold(text: str) -> str:
-    """Traditional -> Simplified, full -> half width, casefold; the same at index and query."""
-    return text.translate(fold_table())
+    """Traditional -> Simplified, full -> half width, casefold; the same at index and query.
+
+    ``str.translate`` looks every character up in a dict (~80 ns each); a news text has only a
+    handful of distinct characters that fold, so replacing those few is ~3x faster. Sequential
+    replaces equal one translate because the table is closed: no output contains a key.
+    """
+    keys, table = _char_table()
+    need = keys.intersection(text)
+    if len(need) > 48:  # e.g. a long Traditional text: one pass beats many
+        return text.translate(fold_table())
+    for c in need:
+        text = text.replace(c, table[c])
+    return text
 
 
 def fold_char(c: str) -> str:

@@ -18,7 +18,6 @@ spaces and contain no ASCII punctuation, so FTS5's ``ascii`` tokenizer (and Post
 
 from __future__ import annotations
 
-import operator
 import re
 from collections.abc import Iterator
 
@@ -31,11 +30,15 @@ CJK_CLASS = (
     "\U00020000-\U0003134f"
 )
 _CJK_RUN = f"[{CJK_CLASS}]+"
-_WORD = f"(?:(?![{CJK_CLASS}])[^\\W_])+"
+_WORD = f"[^\\W_{CJK_CLASS}]+"  # word characters other than "_" and CJK
 # One pass finds both kinds of run, in order; group 1 is a CJK run, group 2 a word.
 _TOKEN_RE = re.compile(f"({_CJK_RUN})|({_WORD})")
 CJK_RE = re.compile(_CJK_RUN)
+CJK_CHAR_RE = re.compile(f"[{CJK_CLASS}]")
 WORD_RE = re.compile(_WORD)
+# Index tokens straight from one C-level findall: at a CJK character, the lookahead captures
+# it with its successor (a bigram) or alone (a run's last character); a word is captured whole.
+_INDEX_RE = re.compile(f"(?=([{CJK_CLASS}]{{1,2}}|{_WORD}))(?:[{CJK_CLASS}]|{_WORD})")
 
 
 def cjk_tokens(run: str) -> list[str]:
@@ -56,16 +59,10 @@ def index_tokens(text: str) -> str:
 
 
 def folded_tokens(folded: str) -> str:
-    """``index_tokens`` for text that is already folded (the hot path: one C-level join
-    per CJK run instead of a Python loop per character)."""
-    out: list[str] = []
-    for m in _TOKEN_RE.finditer(folded):
-        run = m.group(1)
-        if run is None:
-            out.append(m.group(2))
-        elif len(run) == 1:
-            out.append(run)
-        else:
-            out.append(" ".join(map(operator.add, run[:-1], run[1:])))
-            out.append(run[-1])
-    return " ".join(out)
+    """``index_tokens`` for text that is already folded (the hot path: one regex pass in C)."""
+    return " ".join(_INDEX_RE.findall(folded))
+
+
+def cjk_chars(folded: str) -> set[str]:
+    """The distinct CJK characters of folded text (deduplicated before the regex runs)."""
+    return set(CJK_CHAR_RE.findall("".join(set(folded))))
