@@ -45,6 +45,8 @@ class Settings:
     allow_networks: tuple[str, ...] = ()
     fetch_timeout: float = 30.0
     max_bytes: int = 20 * 1024 * 1024
+    per_host: int = 2
+    concurrency: int = 16
     raw: dict[str, Any] = field(default_factory=dict)  # the whole config file, for later stages
 
 
@@ -61,6 +63,15 @@ def load_settings(db: str | None = None, config_path: Path | None = None) -> Set
         if allow is not None
         else tuple(str(x) for x in fetch.get("allow_networks", ()))
     )
+    try:
+        return _settings(path, data, str(db_value), networks)
+    except (TypeError, ValueError, AttributeError) as exc:
+        raise UsageError(f"bad setting in {path} or the environment: {exc}") from None
+
+
+def _settings(path: Path, data: dict[str, Any], db_value: str,
+              networks: tuple[str, ...]) -> Settings:
+    fetch = data.get("fetch", {}) if isinstance(data.get("fetch"), dict) else {}
     rules = tuple(Path(str(p)).expanduser() for p in data.get("clean", {}).get("rules", ()))
     return Settings(
         db=str(db_value),
@@ -69,6 +80,8 @@ def load_settings(db: str | None = None, config_path: Path | None = None) -> Set
         allow_networks=networks,
         fetch_timeout=float(os.environ.get("FEEDVAULT_FETCH_TIMEOUT", fetch.get("timeout", 30.0))),
         max_bytes=int(fetch.get("max_bytes", 20 * 1024 * 1024)),
+        per_host=int(fetch.get("per_host", 2)),
+        concurrency=int(fetch.get("concurrency", 16)),
         raw=data,
     )
 

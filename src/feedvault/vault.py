@@ -84,6 +84,8 @@ class Vault:
                 timeout=self.settings.fetch_timeout,
                 max_bytes=self.settings.max_bytes,
                 allow_networks=self.settings.allow_networks,
+                per_host=self.settings.per_host,
+                concurrency=self.settings.concurrency,
             )
             self._fetcher = Fetcher(policy)
         return self._fetcher

@@ -18,7 +18,7 @@ CORPUS = Path(__file__).resolve().parents[2] / ".." / "shared" / "corpus"
 BBC = CORPUS / "feeds" / "en" / "bbc-1.xml"
 
 
-def windows(size: int) -> tuple[bytes, list[etree._Element]]:
+def windows() -> tuple[bytes, list[etree._Element]]:
     """The BBC document and its items newest first (by pubDate, as parsed)."""
     data = BBC.read_bytes()
     root = etree.fromstring(data)
@@ -48,7 +48,7 @@ def gone_marks(vault: Any) -> list[tuple[int, str]]:
 
 
 def test_moving_window_gives_no_gone_marks(site: Site, wired: Any) -> None:
-    _, items = windows(20)
+    _, items = windows()
     distinct = len({(i.findtext("guid") or i.findtext("link")) for i in items})
     assert distinct >= 40, "the corpus feed should have enough items for three windows"
     serve(site, items[30:50])

@@ -28,7 +28,7 @@ MAX_TERMS = 32
 MIN_PREFIX_CHARS = 2
 _LEX = re.compile(r'\s*(?:(-?)"([^"]*)("?)|(\S+))')
 _FILTER = re.compile(r"(feed|since|until):(.*)", re.IGNORECASE)
-_SLUG = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
+_SLUG = re.compile(r"\w[\w.-]{0,99}")  # slugs keep letters of any script
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,7 @@ from feedvault.errors import SearchError
 from feedvault.search.fold import fold
 from feedvault.search.plan import TermPlan, plan_term
 from feedvault.search.query import AnyOf, Query, Term
-from feedvault.search.tokens import CJK_RE, folded_tokens
+from feedvault.search.tokens import cjk_chars, folded_tokens
 
 GRANULARITY = 60
 _SCHEMA = (
@@ -74,13 +74,18 @@ def _bump_meta(conn: sqlite3.Connection, key: str, value: int, *, add: bool) -> 
     conn.execute("INSERT OR REPLACE INTO search_meta(key, value) VALUES(?, ?)", (key, new))
 
 
-def _allocate_rowid(conn: sqlite3.Connection, entry_id: int, published: int) -> int:
+def _allocate_rowid(
+    conn: sqlite3.Connection, entry_id: int, published: int, taken: set[int] | None = None
+) -> int:
     """The first free slot at or after published's minute: a few steps, then random jumps
-    in a doubling window, so a burst of n equal times costs O(log n) probes per entry."""
+    in a doubling window, so a burst of n equal times costs O(log n) probes per entry.
+    ``taken`` holds slots given out in this batch but not yet inserted."""
     base = published // GRANULARITY
     rng = random.Random(entry_id)
     for attempt in range(200):
         cand = base + attempt if attempt < 4 else base + rng.randrange(1, 2 << min(attempt, 60))
+        if taken is not None and cand in taken:
+            continue
         if conn.execute("SELECT 1 FROM search_doc WHERE rowid = ?", (cand,)).fetchone() is None:
             if cand - base > 0:
                 _bump_meta(conn, "max_shift", cand - base, add=False)
@@ -101,19 +106,38 @@ def index_entry(
     conn: sqlite3.Connection, entry_id: int, feed_id: int, published: int, title: str, text: str
 ) -> None:
     """Index (or re-index) one entry's current title and cleaned text."""
-    remove_entry(conn, entry_id)
-    head, body = fold(title), fold(text)
-    rowid = _allocate_rowid(conn, entry_id, published)
-    conn.execute(
-        "INSERT INTO search_doc(rowid, entry_id, feed_id, published) VALUES(?, ?, ?, ?)",
-        (rowid, entry_id, feed_id, published),
+    index_entries(conn, feed_id, [(entry_id, published, title, text)])
+
+
+def index_entries(
+    conn: sqlite3.Connection, feed_id: int, rows: Sequence[tuple[int, int, str, str]]
+) -> None:
+    """Index (or re-index) ``(entry_id, published, title, text)`` rows of one feed.
+
+    One ``executemany`` per table: each row's text is folded and tokenised exactly once.
+    """
+    if not rows:
+        return
+    cur = conn.executemany(
+        "UPDATE search_doc SET entry_id = NULL, feed_id = NULL WHERE entry_id = ?",
+        [(row[0],) for row in rows],
     )
-    conn.execute(
-        "INSERT INTO search_fts(rowid, body, title) VALUES(?, ?, ?)",
-        (rowid, folded_tokens(body), folded_tokens(head)),
+    if cur.rowcount > 0:
+        _bump_meta(conn, "ghosts", cur.rowcount, add=True)
+    taken: set[int] = set()
+    docs, fts, chars = [], [], []
+    for entry_id, published, title, text in rows:
+        head, body = fold(title), fold(text)
+        rowid = _allocate_rowid(conn, entry_id, published, taken)
+        taken.add(rowid)
+        docs.append((rowid, entry_id, feed_id, published))
+        fts.append((rowid, folded_tokens(body), folded_tokens(head)))
+        chars.append((rowid, " ".join(cjk_chars(head + "\n" + body))))
+    conn.executemany(
+        "INSERT INTO search_doc(rowid, entry_id, feed_id, published) VALUES(?, ?, ?, ?)", docs
     )
-    chars = set().union(*CJK_RE.findall(head + "\n" + body))
-    conn.execute("INSERT INTO search_chars(rowid, chars) VALUES(?, ?)", (rowid, " ".join(chars)))
+    conn.executemany("INSERT INTO search_fts(rowid, body, title) VALUES(?, ?, ?)", fts)
+    conn.executemany("INSERT INTO search_chars(rowid, chars) VALUES(?, ?)", chars)
 
 
 @dataclass

@@ -429,7 +429,7 @@ def _store_document(
             batch.document_url,
             batch.document_type,
             len(batch.document),
-            zlib.compress(batch.document, 6),
+            zlib.compress(batch.document, 1),
         ),
     )
     return sha
@@ -472,8 +472,9 @@ def _index(conn: sqlite3.Connection, feed_id: int, rows: list[tuple[int, int, st
         return
     from feedvault.store.sqlite import search_index
 
-    for entry_id, published_ms, title, text in rows:
-        search_index.index_entry(conn, entry_id, feed_id, published_ms // 1000, title, text)
+    search_index.index_entries(
+        conn, feed_id, [(eid, ms // 1000, title, text) for eid, ms, title, text in rows]
+    )
 
 
 def _remove_from_index(conn: sqlite3.Connection, entry_ids: list[int]) -> None:
