@@ -80,8 +80,44 @@ def _rss(feed_no: int, items: list[tuple[int, Item, datetime, str]]) -> str:
     return "\n".join(out)
 
 
-def write_feeds(directory: Path, entries: int, per_feed: int = 50, seed: int = 11) -> list[Path]:
-    """Write ``entries`` items as RSS files of ``per_feed`` items each; return their paths."""
+def pick_queries(seed: int = 5, per_length: int = 10) -> list[str]:
+    """2-, 3- and 4-character Chinese substrings drawn from the pool's titles and texts."""
+    from feedvault.search.fold import fold
+    from feedvault.search.tokens import CJK_RE
+
+    rng = random.Random(seed)
+    runs = [r for i in pool() for r in CJK_RE.findall(fold(i.title + " " + _text(i.html)))]
+    out: list[str] = []
+    for k in (2, 3, 4):
+        long_runs = [r for r in runs if len(r) >= k]
+        while len(out) < per_length * (k - 1):
+            run = rng.choice(long_runs)
+            start = rng.randrange(len(run) - k + 1)
+            if run[start : start + k] not in out:
+                out.append(run[start : start + k])
+    return out
+
+
+def _text(html: str) -> str:
+    import lxml.html
+
+    try:
+        return str(lxml.html.fragment_fromstring(html, create_parent="div").text_content())
+    except Exception:  # lxml raises several types on junk; then the raw string it is
+        return html
+
+
+def write_feeds(
+    directory: Path,
+    entries: int,
+    per_feed: int = 50,
+    seed: int = 11,
+    truth: dict[str, int] | None = None,
+) -> list[Path]:
+    """Write ``entries`` items as RSS files of ``per_feed`` items each; return their paths.
+
+    With ``truth`` (query -> 0), count the entries whose folded title or text contains each
+    query: the exact-substring answer a search should find."""
     directory.mkdir(parents=True, exist_ok=True)
     items = pool()
     rng = random.Random(seed)
@@ -93,7 +129,18 @@ def write_feeds(directory: Path, entries: int, per_feed: int = 50, seed: int = 1
             item = items[n % len(items)]
             when = START + timedelta(seconds=n * 157 + rng.randrange(600))
             batch.append((n, item, when, _vary(item.html, n, rng)))
+            if truth is not None:
+                _count(truth, f"{item.title} （{n}）", batch[-1][3])
         path = directory / f"feed-{feed_no:05d}.xml"
         path.write_text(_rss(feed_no, batch), encoding="utf-8")
         paths.append(path)
     return paths
+
+
+def _count(truth: dict[str, int], title: str, html: str) -> None:
+    from feedvault.search.fold import fold
+
+    text = fold(title + "\n" + _text(html))
+    for q in truth:
+        if q in text:
+            truth[q] += 1

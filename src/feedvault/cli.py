@@ -60,17 +60,29 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--name", help="display name (default: the feed's title)")
     p.add_argument("--slug", help="short name used in commands and paths")
     p.add_argument("--no-update", action="store_true", help="do not fetch it now")
-    p.add_argument("--pick", type=_positive_int, metavar="N",
-                   help="when a page links to several feeds, take the N-th")
+    p.add_argument(
+        "--pick",
+        type=_positive_int,
+        metavar="N",
+        help="when a page links to several feeds, take the N-th",
+    )
     p.add_argument("--json", action="store_true")
 
     p = _cmd(sub, "configure", cmd_configure, "change a feed's settings")
     p.add_argument("slug")
-    p.add_argument("--interval", type=_positive_int, metavar="SECONDS",
-                   help="poll every SECONDS instead of the learnt interval")
+    p.add_argument(
+        "--interval",
+        type=_positive_int,
+        metavar="SECONDS",
+        help="poll every SECONDS instead of the learnt interval",
+    )
     p.add_argument("--learn-interval", action="store_true", help="back to the learnt interval")
-    p.add_argument("--full-text", action=argparse.BooleanOptionalAction, default=None,
-                   help="fetch each new article's page and keep its full text")
+    p.add_argument(
+        "--full-text",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="fetch each new article's page and keep its full text",
+    )
     p.add_argument("--selector", metavar="CSS", help="where the article is on the page")
     p.add_argument("--json", action="store_true")
 
@@ -121,6 +133,10 @@ def build_parser() -> argparse.ArgumentParser:
     _cmd(sub, "reindex", cmd_reindex, "rebuild the search index from stored versions")
     p = _cmd(sub, "reclean", cmd_reclean, "recompute cleaned HTML and text after rule changes")
     p.add_argument("--feed", metavar="SLUG")
+
+    from feedvault.changes.cli import add_changes_parsers
+
+    add_changes_parsers(sub, _cmd)
 
     p = _cmd(sub, "import", cmd_import, "import archive files or trees and OPML files")
     p.add_argument("paths", nargs="+", metavar="PATH")
@@ -283,8 +299,9 @@ def cmd_update(vault: Vault, args: argparse.Namespace) -> int:
         if bar:
             width = 30
             filled = width * done // max(total, 1)
-            sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} "
-                             f"{result.slug[:30]:<30}")
+            sys.stderr.write(
+                f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} {result.slug[:30]:<30}"
+            )
             sys.stderr.flush()
             if result.error:
                 sys.stderr.write("\r" + " " * 80 + "\r")
@@ -300,8 +317,10 @@ def cmd_update(vault: Vault, args: argparse.Namespace) -> int:
     elif bar or len(results) > 1:
         counts = {k: sum(getattr(r, k) for r in results) for k in ("new", "changed", "unchanged")}
         errors = sum(1 for r in results if r.status in ("error", "gone"))
-        print(f"{len(results)} feeds: {counts['new']} new, {counts['changed']} changed, "
-              f"{counts['unchanged']} unchanged entries; {errors} feeds with errors")
+        print(
+            f"{len(results)} feeds: {counts['new']} new, {counts['changed']} changed, "
+            f"{counts['unchanged']} unchanged entries; {errors} feeds with errors"
+        )
     failed = [r for r in results if r.status == "error"]
     return 1 if results and len(failed) == len(results) else 0
 
@@ -321,8 +340,9 @@ def cmd_run(vault: Vault, args: argparse.Namespace) -> int:
 
     from feedvault.runner import run_forever
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s",
-                        datefmt="%Y-%m-%d %H:%M:%S")
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%Y-%m-%d %H:%M:%S"
+    )
     return run_forever(vault, once=args.once, max_sleep=args.max_sleep, report=_summary)
 
 
@@ -348,14 +368,33 @@ def cmd_entries(vault: Vault, args: argparse.Namespace) -> int:
     return 0
 
 
+def _marks(vault: Vault, entry_id: int) -> list[Any]:
+    """Disappearance and edit marks of an entry (recorded by the SQLite backend)."""
+    import sqlite3
+
+    from feedvault.changes.sqlite import marks_for_entry
+
+    conn = getattr(vault.store, "conn", None)
+    return marks_for_entry(conn, entry_id) if isinstance(conn, sqlite3.Connection) else []
+
+
 def cmd_show(vault: Vault, args: argparse.Namespace) -> int:
+    from feedvault.changes.report import format_marks
+
     entry = vault.entry(args.entry_id)
+    marks = _marks(vault, entry.id)
     if args.json:
+        from feedvault.timeutil import iso
+
         data = entry_json(entry)
         data.update(
             raw_html=entry.raw_html,
             content_html=entry.content_html,
             versions=[version_json(v) for v in entry.versions],
+            marks=[
+                {"kind": m.kind, "at": iso(m.at), "how": m.how, "evidence": m.evidence}
+                for m in marks
+            ],
         )
         _print_json(data)
         return 0
@@ -368,6 +407,9 @@ def cmd_show(vault: Vault, args: argparse.Namespace) -> int:
     print(f"\nversions ({len(entry.versions)}):")
     for v in entry.versions:
         print(f"  {v.seq}\t{v.seen_at:%Y-%m-%d %H:%M}\t{v.source}\t{v.title}")
+    if marks:
+        print(f"\nmarks ({len(marks)}):")
+        print("\n".join(format_marks(marks)))
     return 0
 
 

@@ -69,8 +69,9 @@ def load_settings(db: str | None = None, config_path: Path | None = None) -> Set
         raise UsageError(f"bad setting in {path} or the environment: {exc}") from None
 
 
-def _settings(path: Path, data: dict[str, Any], db_value: str,
-              networks: tuple[str, ...]) -> Settings:
+def _settings(
+    path: Path, data: dict[str, Any], db_value: str, networks: tuple[str, ...]
+) -> Settings:
     fetch = data.get("fetch", {}) if isinstance(data.get("fetch"), dict) else {}
     rules = tuple(Path(str(p)).expanduser() for p in data.get("clean", {}).get("rules", ()))
     return Settings(

@@ -46,26 +46,40 @@ def fetch_full_text(vault: Vault, feed: Feed, entry_ids: Sequence[int]) -> FullT
             continue
         try:
             page = vault.fetcher.fetch(entry.link, accept=PAGE_ACCEPT)
-            article = extract_article(page.content, url=page.final_url,
-                                      selector=str(selector) if selector else None)
+            article = extract_article(
+                page.content, url=page.final_url, selector=str(selector) if selector else None
+            )
         except FeedvaultError:
             result.errors += 1
             continue
         result.fetched += 1
         if not article:
             continue
-        cleaned = clean_entry(article, base_url=page.final_url, link=entry.link,
-                              feed_slug=feed.slug, rules=vault.rules)
+        cleaned = clean_entry(
+            article,
+            base_url=page.final_url,
+            link=entry.link,
+            feed_slug=feed.slug,
+            rules=vault.rules,
+        )
         if cleaned.text.strip() == entry.text.strip():
             continue
         version = NewVersion(
-            title=entry.title, link=entry.link, raw_html=article, content_html=cleaned.html,
-            text=cleaned.text, content_hash=content_hash(entry.title, entry.link, article),
+            title=entry.title,
+            link=entry.link,
+            raw_html=article,
+            content_html=cleaned.html,
+            text=cleaned.text,
+            content_hash=content_hash(entry.title, entry.link, article),
             source="page",
         )
-        vault.store.apply_update(feed.id, UpdateBatch(
-            seen_at=now_utc(), changed=[(entry.id, version, None)],
-            feed_state=FeedStateUpdate(clear_error=False),
-        ))
+        vault.store.apply_update(
+            feed.id,
+            UpdateBatch(
+                seen_at=now_utc(),
+                changed=[(entry.id, version, None)],
+                feed_state=FeedStateUpdate(clear_error=False),
+            ),
+        )
         result.stored += 1
     return result

@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from feedvault.changes.noise import drop_noise
 from feedvault.clean import RuleSet, clean_entry
 from feedvault.decide import decide
 from feedvault.decide.decider import Candidate, candidates
@@ -124,7 +125,7 @@ def store_entries(
     """Decide, clean and write entries of one feed (from a feed document or archive files)."""
     cands, _ = candidates(entries)
     states = store.entry_states(feed.id, [c.key for c in cands])
-    decision = decide(cands, states)
+    decision = drop_noise(store, decide(cands, states), feed_slug=feed.slug, rules=rules)
     ctx = _Context(feed, site_link, rules, source)
     new_entries = [_new_entry(c, ctx, seen_at) for c in decision.new]
     changed = [
@@ -141,11 +142,13 @@ def store_entries(
         document_url=doc.url if doc else None,
         document_type=doc.content_type if doc else None,
         feed_state=feed_state or FeedStateUpdate(clear_error=False),
+        feed_keys=[c.key for c in cands] if doc is not None else None,
     )
     counts = store.apply_update(feed.id, batch)
     touched = tuple(c.key for c in decision.new) + tuple(c.key for _, c in decision.changed)
-    return UpdateResult(feed.slug, "ok", counts.new, counts.changed, counts.unchanged,
-                        touched_keys=touched)
+    return UpdateResult(
+        feed.slug, "ok", counts.new, counts.changed, counts.unchanged, touched_keys=touched
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,9 +23,14 @@ if TYPE_CHECKING:
 log = logging.getLogger("feedvault.run")
 
 
-def run_forever(vault: Vault, *, once: bool = False, max_sleep: float = 60.0,
-                report: Callable[[Any], str] = str,
-                stop: threading.Event | None = None) -> int:
+def run_forever(
+    vault: Vault,
+    *,
+    once: bool = False,
+    max_sleep: float = 60.0,
+    report: Callable[[Any], str] = str,
+    stop: threading.Event | None = None,
+) -> int:
     stop = stop or threading.Event()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
@@ -37,8 +42,9 @@ def run_forever(vault: Vault, *, once: bool = False, max_sleep: float = 60.0,
         previous = {s: signal.signal(s, on_signal) for s in (signal.SIGTERM, signal.SIGINT)}
     try:
         while not stop.is_set():
-            results = vault.update(due_only=True, stop=stop,
-                                   on_result=lambda r: log.info("%s", report(r)))
+            results = vault.update(
+                due_only=True, stop=stop, on_result=lambda r: log.info("%s", report(r))
+            )
             if once:
                 break
             stop.wait(_sleep_for(vault, max_sleep))
@@ -54,8 +60,11 @@ def run_forever(vault: Vault, *, once: bool = False, max_sleep: float = 60.0,
 def _sleep_for(vault: Vault, max_sleep: float) -> float:
     """Seconds until the next feed is due, at most ``max_sleep`` (new feeds may be added)."""
     now = now_utc()
-    upcoming = [f.next_check for f in vault.feeds()
-                if f.url and f.status != "gone" and f.next_check is not None]
+    upcoming = [
+        f.next_check
+        for f in vault.feeds()
+        if f.url and f.status != "gone" and f.next_check is not None
+    ]
     if not upcoming:
         return max_sleep
     wait = min(upcoming) - now

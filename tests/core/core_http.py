@@ -56,5 +56,7 @@ def rss(title: str, items: list[tuple[str, str]]) -> bytes:
         "<pubDate>Sat, 03 Feb 2024 09:34:00 GMT</pubDate></item>"
         for t, link in items
     )
-    return (f'<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>{title}'
-            f"</title><link>https://example.org/</link>{body}</channel></rss>").encode()
+    return (
+        f'<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>{title}'
+        f"</title><link>https://example.org/</link>{body}</channel></rss>"
+    ).encode()

@@ -129,18 +129,22 @@ def test_config_file_is_read_and_bad_values_are_one_line_errors(tmp_path: Path) 
     config = tmp_path / "config" / "feedvault"
     config.mkdir(parents=True)
     (config / "config.toml").write_text(f'db = "{tmp_path / "from-config.db"}"\n')
-    env = dict(os.environ, XDG_CONFIG_HOME=str(tmp_path / "config"),
-               XDG_DATA_HOME=str(tmp_path / "data"))
+    env = dict(
+        os.environ, XDG_CONFIG_HOME=str(tmp_path / "config"), XDG_DATA_HOME=str(tmp_path / "data")
+    )
     env.pop("FEEDVAULT_DB", None)
-    subprocess.run([sys.executable, "-m", "feedvault.cli", "feeds"], env=env, check=True,
-                   capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "feedvault.cli", "feeds"], env=env, check=True, capture_output=True
+    )
     assert (tmp_path / "from-config.db").exists()
     (config / "config.toml").write_text('[fetch]\ntimeout = "soon"\n')
-    bad = subprocess.run([sys.executable, "-m", "feedvault.cli", "feeds"], env=env,
-                         capture_output=True, text=True)
+    bad = subprocess.run(
+        [sys.executable, "-m", "feedvault.cli", "feeds"], env=env, capture_output=True, text=True
+    )
     assert bad.returncode == 1 and "Traceback" not in bad.stderr
     assert bad.stderr.startswith("feedvault: error:") and len(bad.stderr.splitlines()) == 1
     (config / "config.toml").write_text("this is [not toml")
-    broken = subprocess.run([sys.executable, "-m", "feedvault.cli", "feeds"], env=env,
-                            capture_output=True, text=True)
+    broken = subprocess.run(
+        [sys.executable, "-m", "feedvault.cli", "feeds"], env=env, capture_output=True, text=True
+    )
     assert broken.returncode == 1 and "config.toml" in broken.stderr

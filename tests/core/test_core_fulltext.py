@@ -16,10 +16,12 @@ PAGE = """<html><head><title>x</title></head><body>
 
 
 def _feed(link: str) -> bytes:
-    return (f'<rss version="2.0"><channel><title>Short</title><link>https://e.org/</link>'
-            f"<item><title>Story</title><link>{link}</link><description>A summary only."
-            "</description><pubDate>Sat, 03 Feb 2024 09:34:00 GMT</pubDate></item>"
-            "</channel></rss>").encode()
+    return (
+        f'<rss version="2.0"><channel><title>Short</title><link>https://e.org/</link>'
+        f"<item><title>Story</title><link>{link}</link><description>A summary only."
+        "</description><pubDate>Sat, 03 Feb 2024 09:34:00 GMT</pubDate></item>"
+        "</channel></rss>"
+    ).encode()
 
 
 @pytest.fixture(autouse=True)
@@ -34,8 +36,11 @@ def test_page_version_is_kept_beside_the_feed_version(tmp_path: object) -> None:
 
     with loopback_site() as site, open_vault(str(Path(str(tmp_path)) / "v.db")) as vault:
         site.routes["/story"] = (200, {"Content-Type": "text/html"}, PAGE.encode())
-        site.routes["/feed.xml"] = (200, {"Content-Type": "application/rss+xml"},
-                                    _feed(site.url("/story")))
+        site.routes["/feed.xml"] = (
+            200,
+            {"Content-Type": "application/rss+xml"},
+            _feed(site.url("/story")),
+        )
         vault.add_feed(site.url("/feed.xml"), slug="short", update=False)
         vault.configure_feed("short", full_text=True, selector="div.post-content")
         [result] = vault.update()

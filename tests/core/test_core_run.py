@@ -18,8 +18,12 @@ XML = {"Content-Type": "application/rss+xml"}
 
 
 def _env(tmp_path: Path) -> dict[str, str]:
-    env = dict(os.environ, FEEDVAULT_ALLOW_NETWORKS="127.0.0.0/8",
-               XDG_CONFIG_HOME=str(tmp_path / "config"), XDG_DATA_HOME=str(tmp_path / "data"))
+    env = dict(
+        os.environ,
+        FEEDVAULT_ALLOW_NETWORKS="127.0.0.0/8",
+        XDG_CONFIG_HOME=str(tmp_path / "config"),
+        XDG_DATA_HOME=str(tmp_path / "data"),
+    )
     env.pop("FEEDVAULT_DB", None)
     return env
 
@@ -27,7 +31,11 @@ def _env(tmp_path: Path) -> dict[str, str]:
 def fv(tmp_path: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
     result = subprocess.run(
         [sys.executable, "-m", "feedvault.cli", "--db", str(tmp_path / "v.db"), *args],
-        capture_output=True, text=True, env=_env(tmp_path), timeout=120, stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        env=_env(tmp_path),
+        timeout=120,
+        stdin=subprocess.DEVNULL,
     )
     if check:
         assert result.returncode == 0, result.stderr
@@ -37,12 +45,18 @@ def fv(tmp_path: Path, *args: str, check: bool = True) -> subprocess.CompletedPr
 def test_run_polls_then_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
     with loopback_site() as site:
         for n in range(3):
-            site.routes[f"/f{n}.xml"] = (200, XML, rss(f"Feed {n}", [(f"item {n}",
-                                                                         f"https://e.org/{n}")]))
+            site.routes[f"/f{n}.xml"] = (
+                200,
+                XML,
+                rss(f"Feed {n}", [(f"item {n}", f"https://e.org/{n}")]),
+            )
             fv(tmp_path, "add", site.url(f"/f{n}.xml"), "--slug", f"f{n}", "--no-update")
         proc = subprocess.Popen(
             [sys.executable, "-m", "feedvault.cli", "--db", str(tmp_path / "v.db"), "run"],
-            env=_env(tmp_path), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            env=_env(tmp_path),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
         )
         deadline = time.monotonic() + 30
         while sum(site.hits.values()) < 3 and time.monotonic() < deadline:
@@ -99,16 +113,20 @@ def test_429_retry_after_is_honoured_with_a_cap_and_errors_back_off(tmp_path: Pa
 
 
 def test_add_discovers_feeds_on_a_page_and_asks_which(tmp_path: Path) -> None:
-    page = (b'<html><head><title>Site</title>'
-            b'<link rel="alternate" type="application/rss+xml" title="News" href="/news.xml">'
-            b'<link rel="alternate" type="application/atom+xml" title="Blog" href="/blog.xml">'
-            b"</head><body>hi</body></html>")
+    page = (
+        b"<html><head><title>Site</title>"
+        b'<link rel="alternate" type="application/rss+xml" title="News" href="/news.xml">'
+        b'<link rel="alternate" type="application/atom+xml" title="Blog" href="/blog.xml">'
+        b"</head><body>hi</body></html>"
+    )
     with loopback_site() as site:
         site.routes["/"] = (200, {"Content-Type": "text/html"}, page)
         site.routes["/news.xml"] = (200, XML, rss("News", [("n", "https://e.org/n")]))
         site.routes["/blog.xml"] = (200, XML, rss("Blog", [("b", "https://e.org/b")]))
         refused = fv(tmp_path, "add", site.url("/"), check=False)
-        assert refused.returncode == 1 and "--pick" in refused.stderr and "blog.xml" in refused.stderr
+        assert (
+            refused.returncode == 1 and "--pick" in refused.stderr and "blog.xml" in refused.stderr
+        )
         fv(tmp_path, "add", site.url("/"), "--pick", "2", "--slug", "blog")
         [feed] = json.loads(fv(tmp_path, "feeds", "--json").stdout)
         assert feed["url"].endswith("/blog.xml") and feed["entries"] == 1
@@ -124,8 +142,20 @@ def test_guard_blocks_loopback_when_not_allowed(tmp_path: Path) -> None:
         env = _env(tmp_path)
         env.pop("FEEDVAULT_ALLOW_NETWORKS")
         result = subprocess.run(
-            [sys.executable, "-m", "feedvault.cli", "--db", str(tmp_path / "v.db"), "add",
-             site.url("/f.xml")], capture_output=True, text=True, env=env, timeout=60)
+            [
+                sys.executable,
+                "-m",
+                "feedvault.cli",
+                "--db",
+                str(tmp_path / "v.db"),
+                "add",
+                site.url("/f.xml"),
+            ],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=60,
+        )
         assert result.returncode == 1 and "not a public address" in result.stderr
         assert sum(site.hits.values()) == 0
 

@@ -14,13 +14,14 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 from lxml import etree
 
 from feedvault.models import Entry
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
-_A = "{%s}" % ATOM_NS
+_A = f"{{{ATOM_NS}}}"
 # XML 1.0 forbids most C0 controls, lone surrogates and U+FFFE/FFFF; feeds do contain them.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
@@ -90,7 +91,8 @@ def _add_entry(root: etree._Element, entry: Entry, entry_url: str) -> None:
 def write_atom(info: AtomFeedInfo, entries: Sequence[Entry],
                entry_url: Callable[[Entry], str]) -> bytes:
     """Serialise ``entries`` (newest first) as one Atom 1.0 document, UTF-8 encoded."""
-    root = etree.Element(_A + "feed", nsmap={None: ATOM_NS})
+    nsmap: Any = {None: ATOM_NS}
+    root = etree.Element(_A + "feed", nsmap=nsmap)
     _sub(root, "id", info.feed_id)
     _sub(root, "title", info.title, type="text")
     if info.subtitle:

@@ -85,6 +85,7 @@ class UpdateBatch:
     document_url: str | None = None
     document_type: str | None = None
     feed_state: FeedStateUpdate = field(default_factory=FeedStateUpdate)
+    feed_keys: Sequence[str] | None = None  # every key of the feed document, in its order
 
 
 @dataclass(frozen=True, slots=True)

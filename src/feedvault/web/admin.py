@@ -44,13 +44,6 @@ def _back(ctx: Ctx, path: str, flash: str | None = None) -> Response:
     return ctx.finish(RedirectResponse(path, status_code=303))
 
 
-def _take_flash(ctx: Ctx) -> str | None:
-    flash = ctx.session.pop("flash", None)
-    if flash is not None:
-        ctx.new_session = True
-    return flash if isinstance(flash, str) else None
-
-
 def login_form(ctx: Ctx) -> Response:
     next_path = security.safe_next(ctx.request.query_params.get("next"), "/admin")
     return ctx.render("login.html", next_path=next_path, failed=False,
@@ -75,7 +68,7 @@ def logout(ctx: Ctx, form: FormData) -> Response:
 
 
 def dashboard(ctx: Ctx) -> Response:
-    return ctx.render("admin.html", feeds=ctx.vault.feeds(), flash=_take_flash(ctx),
+    return ctx.render("admin.html", feeds=ctx.vault.feeds(),
                       private=ctx.state.private(), fmt_dt=fmt_dt)
 
 
@@ -110,7 +103,7 @@ def import_files(ctx: Ctx, form: FormData) -> Response:
 
 def feed_settings_form(ctx: Ctx) -> Response:
     feed = ctx.vault.feed(ctx.request.path_params["slug"])
-    return ctx.render("feed_settings.html", feed=feed, flash=_take_flash(ctx))
+    return ctx.render("feed_settings.html", feed=feed)
 
 
 def save_feed_settings(ctx: Ctx, form: FormData) -> Response:

@@ -8,6 +8,7 @@ update committing mid-request can never show half of itself.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -33,7 +34,7 @@ class WebState:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self._local = threading.local()
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
         self._secret: bytes | None = None
         self._all: list[Vault] = []
         self.templates = jinja2.Environment(
@@ -69,10 +70,8 @@ class WebState:
     def close(self) -> None:
         with self._lock:
             for vault in self._all:
-                try:
+                with contextlib.suppress(Exception):  # other threads' vaults: best effort
                     vault.close()
-                except Exception:  # noqa: BLE001 - closing from another thread is best effort
-                    pass
             self._all.clear()
 
 
@@ -109,6 +108,13 @@ class Ctx:
         from urllib.parse import urlencode
 
         return "/lang?" + urlencode({"set": other, "next": here})
+
+    def take_flash(self) -> str | None:
+        """The one-time message a POST left for the page after its redirect."""
+        flash = self.session.pop("flash", None)
+        if flash is not None:
+            self.new_session = True
+        return flash if isinstance(flash, str) else None
 
     def t(self, key: str, **args: object) -> str:
         return translate(self.lang, key, **args)

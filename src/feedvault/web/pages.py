@@ -2,26 +2,39 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from feedvault.errors import EntryNotFound
-from feedvault.models import EntryVersion
+from feedvault.models import EntryVersion, Feed
 from feedvault.web import security
 from feedvault.web.context import Ctx, make_ctx
 from feedvault.web.guard import error_page, page, web_state
 from feedvault.web.i18n import LANGS
 from feedvault.web.textdiff import diff_text, has_changes
-from feedvault.web.views import chart_bars, day_groups, fmt_dt, page_number
+from feedvault.web.views import CHART_DAYS, Chart, chart_bars, day_groups, fmt_dt, page_number
 
 PAGE_SIZE = 50
 
 
 def feeds_index(ctx: Ctx) -> Response:
     feeds = ctx.vault.feeds()
-    charts = {f.id: chart_bars(ctx.vault.store.daily_counts(f.id, 30)) for f in feeds}
+    charts = {f.id: _chart(ctx, f) for f in feeds}
     return ctx.render("feeds.html", feeds=feeds, charts=charts, fmt_dt=fmt_dt)
+
+
+def _chart(ctx: Ctx, feed: Feed) -> Chart:
+    """The last 30 days; for a feed quiet that long, the 30 days up to its newest entry."""
+    counts = ctx.vault.store.daily_counts(feed.id, CHART_DAYS)
+    if counts or not feed.entry_count:
+        return chart_bars(counts)
+    counts = ctx.vault.store.daily_counts(feed.id, 100 * 365)
+    if not counts:
+        return chart_bars(counts)
+    return chart_bars(counts, today=date.fromisoformat(counts[-1][0]))
 
 
 def feed_page(ctx: Ctx) -> Response:

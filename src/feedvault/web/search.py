@@ -90,7 +90,8 @@ def search_page(ctx: Ctx) -> Response:
     p = read_params(ctx)
     hits = run_search(ctx.vault, p, PAGE_SIZE)
     return ctx.render(
-        "search.html", p=p, q=p.q, number=p.page, hits=hits[:PAGE_SIZE], has_next=len(hits) > PAGE_SIZE,
+        "search.html", p=p, q=p.q, number=p.page, hits=hits[:PAGE_SIZE],
+        has_next=len(hits) > PAGE_SIZE,
         feeds=ctx.vault.feeds(), available=search_available(ctx.vault), fmt_dt=fmt_dt,
     )
 

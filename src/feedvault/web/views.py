@@ -36,8 +36,16 @@ class Bar:
     label: str
 
 
+@dataclass(frozen=True, slots=True)
+class Chart:
+    bars: list[Bar]
+    start: str
+    end: str
+    total: int
+
+
 def chart_bars(counts: list[tuple[str, int]], days: int = CHART_DAYS,
-               today: date | None = None, height: int = 24) -> list[Bar]:
+               today: date | None = None, height: int = 24) -> Chart:
     """One bar per day for the last ``days`` days (gaps filled), scaled to ``height``."""
     by_day = dict(counts)
     end = today or datetime.now(tz=UTC).date()
@@ -48,7 +56,7 @@ def chart_bars(counts: list[tuple[str, int]], days: int = CHART_DAYS,
     for i, (day, n) in enumerate(series):
         h = round(n * height / top) if n else 0
         bars.append(Bar(i * 4, height - h, h, f"{day.isoformat()}: {n}"))
-    return bars
+    return Chart(bars, series[0][0].isoformat(), end.isoformat(), sum(n for _, n in series))
 
 
 def feed_json(feed: Feed) -> dict[str, object]:

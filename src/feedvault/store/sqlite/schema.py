@@ -88,7 +88,13 @@ def _v3_meta(conn: sqlite3.Connection) -> None:
     conn.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
 
 
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2_search, _v3_meta]
+def _v4_changes(conn: sqlite3.Connection) -> None:
+    from feedvault.changes import sqlite as changes_sqlite
+
+    changes_sqlite.migrate_changes(conn)
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2_search, _v3_meta, _v4_changes]
 
 
 def migrate(conn: sqlite3.Connection) -> None:

@@ -12,6 +12,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from feedvault.changes import sqlite as changes_sqlite
 from feedvault.errors import EntryNotFound, FeedNotFound, StorageError, UsageError
 from feedvault.models import Entry, EntryVersion, Feed
 from feedvault.search.query import Query
@@ -224,6 +225,9 @@ class SqliteStorage:
             )
             _index(conn, feed_id, indexed)
             _write_feed_state(conn, feed_id, batch, seen)
+            changes_sqlite.record_update(
+                conn, feed_id, [e for e, _, _ in batch.changed], batch.feed_keys, seen, doc_sha
+            )
         return UpdateCounts(len(batch.new_entries), len(batch.changed), len(batch.unchanged_ids))
 
     # ---- reading -----------------------------------------------------------------------

@@ -1,0 +1,38 @@
+"""One worker process for test_workers: claim due feeds, update them, until none is due.
+
+Run as ``python worker_loop.py DB_URL WORKER_ID``; prints one line per stored feed.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "src"))
+
+from feedvault.vault import open_vault  # noqa: E402
+from feedvault.workers import work_once  # noqa: E402
+
+DUE = (
+    "SELECT count(*) FROM feeds WHERE url IS NOT NULL AND status NOT IN ('gone', 'paused') "
+    "AND (next_check IS NULL OR next_check <= (extract(epoch FROM clock_timestamp()) * 1000))"
+)
+
+
+def main(db: str, worker_id: str) -> None:
+    with open_vault(db) as vault:
+        while True:
+            results = work_once(vault, worker_id, limit=10, lease_seconds=4.0)
+            for r in results:
+                print(worker_id, r.slug, r.status, flush=True)
+            if results:
+                continue
+            row = vault.store.conn.execute(DUE).fetchone()  # type: ignore[attr-defined]
+            if row[0] == 0:
+                return
+            time.sleep(0.2)  # the rest is leased to others (or to a dead worker, until expiry)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], sys.argv[2])
