@@ -23,7 +23,7 @@ DUE = (
 def main(db: str, worker_id: str) -> None:
     with open_vault(db) as vault:
         while True:
-            results = work_once(vault, worker_id, limit=10, lease_seconds=4.0)
+            results = work_once(vault, worker_id, limit=5, lease_seconds=15.0)
             for r in results:
                 print(worker_id, r.slug, r.status, flush=True)
             if results:

@@ -181,6 +181,15 @@ class PostgresStorage:
         return {key: EntryState(*rest) for key, *rest in rows}
 
     def apply_update(self, feed_id: int, batch: UpdateBatch) -> UpdateCounts:
+        try:
+            return self._apply_update(feed_id, batch)
+        except psycopg.errors.UniqueViolation as exc:
+            raise StorageError(
+                f"feed {feed_id} was updated by another worker at the same time; "
+                "nothing was written (is the worker lease shorter than one update?)"
+            ) from exc
+
+    def _apply_update(self, feed_id: int, batch: UpdateBatch) -> UpdateCounts:
         seen = to_ms(batch.seen_at)
         with self.transaction() as conn:
             doc_sha = _store_document(conn, feed_id, batch, seen)
