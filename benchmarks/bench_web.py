@@ -38,6 +38,7 @@ sys.path[:0] = [str(ROOT / "src"), str(ROOT)]
 import httpx  # noqa: E402
 
 from benchmarks.data import pool  # noqa: E402
+from feedvault.store import FeedSpec  # noqa: E402
 from feedvault.vault import open_vault  # noqa: E402
 
 QUERIES = ["中国", "美国", "芬太尼", "习近平", "香港", "经济", "疫情", "台湾", "选举", "记者",
@@ -80,9 +81,7 @@ def build_vault(db: str, n: int) -> float:
     return time.perf_counter() - started
 
 
-def _spec(slug: str, name: str) -> object:
-    from feedvault.store import FeedSpec
-
+def _spec(slug: str, name: str) -> FeedSpec:
     return FeedSpec(slug, name, None)
 
 

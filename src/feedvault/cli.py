@@ -96,6 +96,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = _cmd(sub, "run", cmd_run, "keep the vault updated until stopped (the main job)")
     p.add_argument("--once", action="store_true", help="update the feeds that are due, then exit")
+    p.add_argument("--serve", action="store_true", help="also serve the web app")
+    p.add_argument("--host", default="127.0.0.1", help="web app address (with --serve)")
+    p.add_argument("--port", type=_port, default=8080, help="web app port (with --serve)")
     p.add_argument(
         "--max-sleep",
         type=_positive_float,
@@ -103,6 +106,15 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="look for due feeds at least this often (default: 60)",
     )
+
+    p = _cmd(sub, "serve", cmd_serve, "serve the web app, JSON API and Atom feeds")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    p.add_argument("--port", type=_port, default=8080, help="port (default 8080)")
+
+    p = _cmd(sub, "admin", None, "web admin account")
+    adm = p.add_subparsers(title="actions", metavar="ACTION", required=True)
+    q = _cmd(adm, "set-password", cmd_admin_password, "set the web admin password")
+    q.add_argument("--stdin", action="store_true", help="read the password from standard input")
 
     p = _cmd(sub, "feeds", cmd_feeds, "list feeds")
     p.add_argument("--json", action="store_true")
@@ -175,6 +187,13 @@ def _positive_int(text: str) -> int:
         raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
     if value <= 0:
         raise argparse.ArgumentTypeError(f"must be positive: {text!r}")
+    return value
+
+
+def _port(text: str) -> int:
+    value = _positive_int(text)
+    if value > 65535:
+        raise argparse.ArgumentTypeError(f"not a port: {text!r}")
     return value
 
 
@@ -343,7 +362,38 @@ def cmd_run(vault: Vault, args: argparse.Namespace) -> int:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%Y-%m-%d %H:%M:%S"
     )
-    return run_forever(vault, once=args.once, max_sleep=args.max_sleep, report=_summary)
+    if not args.serve:
+        return run_forever(vault, once=args.once, max_sleep=args.max_sleep, report=_summary)
+    from feedvault.web.app import background_server
+
+    with background_server(vault.settings, args.host, args.port):
+        return run_forever(vault, once=args.once, max_sleep=args.max_sleep, report=_summary)
+
+
+def cmd_serve(vault: Vault, args: argparse.Namespace) -> int:
+    from feedvault.web import serve
+
+    db = vault.settings.db
+    vault.close()  # the web app opens its own connections, one per thread
+    serve(db, host=args.host, port=args.port)
+    return 0
+
+
+def cmd_admin_password(vault: Vault, args: argparse.Namespace) -> int:
+    from feedvault.errors import UsageError
+    from feedvault.web import set_admin_password
+
+    if args.stdin or not sys.stdin.isatty():
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        import getpass
+
+        password = getpass.getpass("New admin password: ")
+        if getpass.getpass("Again: ") != password:
+            raise UsageError("the passwords differ; nothing changed")
+    set_admin_password(vault, password)
+    print("admin password set")
+    return 0
 
 
 def cmd_feeds(vault: Vault, args: argparse.Namespace) -> int:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import WebVault, rss
 from starlette.testclient import TestClient
 
+from conftest import WebVault, rss
 from fv_testpaths import CORPUS
 
 

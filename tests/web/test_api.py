@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from conftest import WebVault
 from starlette.testclient import TestClient
+
+from conftest import WebVault
 
 
 def test_feeds(client: TestClient, web_vault: WebVault) -> None:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from lxml import etree
-from conftest import HOSTILE_TITLE, WebVault
 from starlette.testclient import TestClient
 
+from conftest import HOSTILE_TITLE, WebVault
 from feedvault.parse import parse_feed
 
 A = "{http://www.w3.org/2005/Atom}"

@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import PASSWORD, WebVault, rss
 from livesite import live_server
 
+from conftest import PASSWORD, WebVault, rss
 from feedvault.vault import Vault
 
 CHROMIUM = Path("/usr/bin/chromium")

@@ -5,8 +5,9 @@ from __future__ import annotations
 import html
 import re
 
-from conftest import WebVault
 from starlette.testclient import TestClient
+
+from conftest import WebVault
 
 
 def test_feeds_list_shows_counts_status_and_chart(client: TestClient, web_vault: WebVault) -> None:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 from lxml import etree
-from conftest import WebVault
 from starlette.testclient import TestClient
 from test_atom import A, check_atom
 
+from conftest import WebVault
 from feedvault.parse import parse_feed
 from feedvault.vault import Vault
 

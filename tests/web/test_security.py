@@ -6,8 +6,9 @@ import json
 import re
 
 import pytest
-from conftest import HOSTILE_TITLE, WebVault, csrf_of, login
 from starlette.testclient import TestClient
+
+from conftest import HOSTILE_TITLE, WebVault, csrf_of, login
 
 PATHS = ["/", "/feeds/edited", "/feeds/edited.atom", "/entries/1", "/search?q=x",
          "/search.atom?q=x", "/api/feeds", "/api/entries/999999", "/api/openapi.json",

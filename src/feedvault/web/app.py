@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -94,6 +94,25 @@ def create_app(db: str | None = None, *, settings: Settings | None = None) -> St
                        exception_handlers={HTTPException: _http_error})
     app.state.web = state
     return app
+
+
+@contextmanager
+def background_server(settings: Settings, host: str, port: int) -> Iterator[None]:
+    """The web app served from a thread while the caller runs (`feedvault run --serve`)."""
+    import threading
+
+    import uvicorn
+
+    config = uvicorn.Config(create_app(settings=settings), host=host, port=port,
+                            proxy_headers=False, server_header=False, log_level="warning")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, name="feedvault-web", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
 
 
 def serve(db: str | None, host: str = "127.0.0.1", port: int = 8080) -> None:
