@@ -66,6 +66,10 @@ def vault(
     monkeypatch.delenv("FEEDVAULT_DB", raising=False)
     from feedvault.vault import open_vault
 
-    db = str(tmp_path / "vault.db") if request.param == "sqlite" else request.getfixturevalue("pg_url")
+    db = (
+        str(tmp_path / "vault.db")
+        if request.param == "sqlite"
+        else request.getfixturevalue("pg_url")
+    )
     with open_vault(db) as v:
         yield v

@@ -10,7 +10,16 @@ from feedvault.errors import StorageError
 from feedvault.store.copy import copy_vault, table_checksums
 from feedvault.vault import Vault, open_vault
 
-QUERIES = ["美国", "中", "習近平", "经济 -美国", "trump OR biden", "china*", '"human rights"', "香港"]
+QUERIES = [
+    "美国",
+    "中",
+    "習近平",
+    "经济 -美国",
+    "trump OR biden",
+    "china*",
+    '"human rights"',
+    "香港",
+]
 
 
 def _build(vault: Vault, corpus: Path) -> None:
@@ -25,7 +34,9 @@ def _results(vault: Vault) -> dict[str, list[tuple[int, int]]]:
     order on SQLite (its index slots), so ties are put in id order before comparing."""
     out = {}
     for q in QUERIES:
-        hits = [(int(h.entry.published.timestamp()), h.entry.id) for h in vault.search(q, limit=500)]
+        hits = [
+            (int(h.entry.published.timestamp()), h.entry.id) for h in vault.search(q, limit=500)
+        ]
         assert [p for p, _i in hits] == sorted((p for p, _i in hits), reverse=True), q
         out[q] = sorted(hits, reverse=True)
     return out
@@ -68,8 +79,14 @@ def test_corpus_vault_sqlite_to_postgres_and_back(
                 assert pg.store.count_matches(_parse(q)) == a.store.count_matches(_parse(q)), q
 
             # ids continue after the copied ones on the new backend
-            feed = pg.add_feed(str(corpus / "feeds" / "json" / sorted(
-                p.name for p in (corpus / "feeds" / "json").iterdir())[0]))
+            feed = pg.add_feed(
+                str(
+                    corpus
+                    / "feeds"
+                    / "json"
+                    / sorted(p.name for p in (corpus / "feeds" / "json").iterdir())[0]
+                )
+            )
             assert feed.id > max(f.id for f in a.feeds())
 
 

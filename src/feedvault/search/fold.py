@@ -90,6 +90,13 @@ def fold(text: str) -> str:
     return text
 
 
+def folds_in_place(text: str) -> bool:
+    """True when every character of ``text`` folds to exactly one character, so that index i
+    of ``fold(text)`` comes from index i of ``text`` (snippets then need no offset map)."""
+    keys, table = _char_table()
+    return all(len(table[c]) == 1 for c in keys.intersection(text))
+
+
 def fold_char(c: str) -> str:
     """Fold one character; ``"".join(map(fold_char, s)) == fold(s)`` (snippets use this)."""
     return fold_table().get(ord(c), c)

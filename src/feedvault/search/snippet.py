@@ -9,12 +9,14 @@ from __future__ import annotations
 import html
 import re
 
-from feedvault.search.fold import fold_char
+from feedvault.search.fold import fold, fold_char, folds_in_place
 from feedvault.search.query import Query, Term
 
 
-def _folded_with_map(text: str) -> tuple[str, list[int]]:
+def _folded_with_map(text: str) -> tuple[str, list[int] | range]:
     """The folded text and, for each folded character, the index of its source character."""
+    if folds_in_place(text):  # the common case, and ~30x faster than the loop below
+        return fold(text), range(len(text))
     parts: list[str] = []
     origin: list[int] = []
     for i, c in enumerate(text):

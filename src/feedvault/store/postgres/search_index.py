@@ -56,10 +56,16 @@ def doc_row(entry_id: int, feed_id: int, published_s: int, title: str, text: str
     lexemes = {t for t in title_tok.split(" ") if t and _fits(t)}
     lexemes.update(t for t in body_tok.split(" ") if t and _fits(t))
     lexemes.update("#" + c for run in CJK_RE.findall(head + "\n" + body) for c in run)
-    vec: str | None = " ".join(map(_quote, sorted(lexemes)))
-    if len(vec.encode()) >= MAX_VECTOR_BYTES:
-        vec = None
-    return (entry_id, feed_id, published_s, vec, f" {title_tok} ", f" {body_tok} ")
+    vec = " ".join(map(_quote, sorted(lexemes)))
+    fits = len(vec.encode()) < MAX_VECTOR_BYTES
+    return (
+        entry_id,
+        feed_id,
+        published_s,
+        vec if fits else None,
+        f" {title_tok} ",
+        f" {body_tok} ",
+    )
 
 
 _UPSERT = (

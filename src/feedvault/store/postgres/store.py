@@ -103,7 +103,9 @@ class PostgresStorage:
         return [feed_from_row(row) for row in rows]
 
     def slug_taken(self, slug: str) -> bool:
-        return self.conn.execute("SELECT 1 FROM feeds WHERE slug = %s", (slug,)).fetchone() is not None
+        return (
+            self.conn.execute("SELECT 1 FROM feeds WHERE slug = %s", (slug,)).fetchone() is not None
+        )
 
     def remove_feed(self, slug: str) -> int:
         feed = self.get_feed(slug)
