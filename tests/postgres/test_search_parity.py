@@ -69,9 +69,13 @@ def _both(indexes: tuple[Any, Any, list[Any]], q: str, **kw: Any) -> tuple[list[
     return [h.entry_id for h in a], [h.entry_id for h in b]
 
 
+_FOLDED: dict[int, list[str]] = {}
+
+
 def _containing(docs: list[Any], needle: str) -> set[int]:
+    folded = _FOLDED.setdefault(id(docs), [fold(d.title) + "\n" + fold(d.text) for d in docs])
     f = fold(needle)
-    return {i for i, d in enumerate(docs) if f in fold(d.title) or f in fold(d.text)}
+    return {i for i, t in enumerate(folded) if f in t}
 
 
 def test_random_cjk_substrings_same_exact_recall(indexes: tuple[Any, Any, list[Any]]) -> None:
@@ -95,9 +99,8 @@ def test_words_prefixes_phrases_or_not_and_filters_agree(
     rng = random.Random(8)
     queries = [w.upper() for w in rng.sample(words, 60)]
     queries += [w[:3] + "*" for w in rng.sample([w for w in words if len(w) > 3], 30)]
-    queries += ['"human rights"', "美国 -中国", "香港 OR 台湾", "經濟 feed:x", "bbc中文", "covid-19"]
+    queries += ['"human rights"', "美国 -中国", "香港 OR 台湾", "經濟", "bbc中文", "covid-19"]
     for q in queries:
-        q = q.replace(" feed:x", "")
         a, b = _both(indexes, q)
         assert set(a) == set(b), q
         pub = [1_600_000_000 + (i // 10) * DAY for i in b]

@@ -89,13 +89,19 @@ class RuleSet:
 
     rules: tuple[SiteRule, ...]
     _cache: dict[tuple[str, str | None], ActiveRules] = field(default_factory=dict, repr=False)
+    _by_choice: dict[tuple[int, ...], ActiveRules] = field(default_factory=dict, repr=False)
 
     def active(self, host: str, feed_slug: str | None) -> ActiveRules:
+        """The flattened rules for a host and feed. Compiled XPaths are shared by every
+        (host, feed) that picks the same rules, so thousands of feeds cost a few entries."""
         key = (host, feed_slug)
         found = self._cache.get(key)
         if found is None:
-            found = _flatten(r for r in self.rules if r.applies(host, feed_slug))
-            if len(self._cache) < 4096:
+            choice = tuple(i for i, r in enumerate(self.rules) if r.applies(host, feed_slug))
+            found = self._by_choice.get(choice)
+            if found is None:
+                found = self._by_choice[choice] = _flatten(self.rules[i] for i in choice)
+            if len(self._cache) < 65536:
                 self._cache[key] = found
         return found
 

@@ -14,7 +14,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from feedvault.config import Settings, load_settings
-from feedvault.web import admin, api, atom_routes, pages, search
+from feedvault.web import admin, api, atom_routes, changes, pages, search
 from feedvault.web.context import HERE, WebState, make_ctx
 from feedvault.web.guard import error_page
 
@@ -87,7 +87,8 @@ def create_app(db: str | None = None, *, settings: Settings | None = None) -> St
         state.close()
 
     routes = [
-        *atom_routes.routes, *search.routes, *api.routes, *admin.routes, *pages.routes,
+        *atom_routes.routes, *search.routes, *changes.routes, *api.routes, *admin.routes,
+        *pages.routes,
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]
     app = FeedvaultApp(routes=routes, lifespan=lifespan,

@@ -22,6 +22,13 @@ VERSION = {"type": "object", "required": ["seq", "seen_at", "title"], "propertie
     "seq": _INT, "seen_at": _TIME, "title": _STR, "link": _NSTR, "source": _STR,
     "content_hash": _STR, "content_html": _STR, "text": _STR,
     "raw_html": {"type": "string", "description": "as received; only with ?raw=1"}}}
+CHANGE = {"type": "object", "required": ["kind", "entry", "feed", "title", "at", "evidence"],
+          "properties": {
+              "kind": {"enum": ["edit", "gone", "back"]}, "entry": _INT, "feed": _STR,
+              "title": _STR, "at": {"type": "string", "format": "date-time"},
+              "evidence": {"type": "object", "description": "how it was noticed (how: feed or "
+                           "origin) and what showed it", "properties": {
+                               "how": {"enum": ["feed", "origin"]}}}}}
 ERROR = {"type": "object", "properties": {"error": {"type": "object", "properties": {
     "status": _INT, "message": _STR}}}}
 
@@ -78,6 +85,15 @@ def _paths() -> dict[str, Any]:
             "summary": "Every version of an entry, oldest first",
             "parameters": [_ID, _param("raw", "query", {"type": "boolean"})],
             "responses": _ok(versions)}},
+        "/api/changes": {"get": {
+            "summary": "Edits, disappearances and returns, newest first",
+            "parameters": [_param("kind", "query", {"enum": ["edit", "gone", "back"]}),
+                           _param("feed", "query", _STR),
+                           _param("since", "query", {"type": "string", "format": "date"}),
+                           _param("limit", "query", _INT)],
+            "responses": {**_ok({"type": "array", "items": _ref("Change")}), "501": {
+                "description": "this storage backend does not record changes yet",
+                "content": {"application/json": {"schema": _ref("Error")}}}}}},
         "/api/search": {"get": {"summary": "Search entries", "parameters": search_params,
                                 "responses": {**_ok(hits), "400": {
                                     "description": "bad query",
@@ -94,7 +110,8 @@ def openapi_document(server: str) -> dict[str, Any]:
         "servers": [{"url": server}],
         "paths": _paths(),
         "components": {
-            "schemas": {"Feed": FEED, "Entry": ENTRY, "Version": VERSION, "Error": ERROR},
+            "schemas": {"Feed": FEED, "Entry": ENTRY, "Version": VERSION, "Change": CHANGE,
+                        "Error": ERROR},
             "securitySchemes": {"token": {"type": "http", "scheme": "bearer"}},
         },
         "security": [{}, {"token": []}],

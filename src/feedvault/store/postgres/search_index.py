@@ -133,14 +133,18 @@ def _where(
 ) -> tuple[str, list[object]]:
     sql: list[str] = []
     params: list[object] = []
-    nodes = _nodes(query)
+    nodes = _nodes(query)  # returns "<source> d WHERE <conditions>"
     gin = [
         "(" + " | ".join(f"({leaf.tsquery})" for leaf in node) + ")"
         for node in nodes
         if all(leaf.tsquery for leaf in node)
     ]
-    if gin:  # the index scan; the unindexable (oversized) entries are scanned
-        sql.append("(d.vec @@ %s::tsquery OR d.vec IS NULL)")
+    source = "search_doc"
+    if gin:  # the GIN scan, plus the few entries too big for a tsvector (a partial index)
+        source = (
+            "(SELECT * FROM search_doc WHERE vec @@ %s::tsquery "
+            "UNION ALL SELECT * FROM search_doc WHERE vec IS NULL)"
+        )
         params.append(" & ".join(gin))
     for node in nodes:
         matches = [_match(leaf) for leaf in node]
@@ -161,7 +165,7 @@ def _where(
     if hi:
         sql.append("d.published <= %s")
         params.append(min(hi))
-    return " AND ".join(sql), params
+    return f"{source} d WHERE " + (" AND ".join(sql) or "true"), params
 
 
 def _score(query: Query) -> tuple[str, list[object]]:
@@ -197,13 +201,13 @@ def search(
     if sort == "relevance":
         score, sparams = _score(query)
         sql = (
-            f"SELECT d.entry_id, {score} AS s FROM search_doc d WHERE {where} "
+            f"SELECT d.entry_id, {score} AS s FROM {where} "
             "ORDER BY s DESC, d.published DESC, d.entry_id DESC LIMIT %s OFFSET %s"
         )
         rows = conn.execute(sql.encode(), [*sparams, *params, limit, offset]).fetchall()
     else:
         sql = (
-            f"SELECT d.entry_id, 0.0 FROM search_doc d WHERE {where} "
+            f"SELECT d.entry_id, 0.0 FROM {where} "
             "ORDER BY d.published DESC, d.entry_id DESC LIMIT %s OFFSET %s"
         )
         rows = conn.execute(sql.encode(), [*params, limit, offset]).fetchall()
@@ -222,5 +226,5 @@ def count(
     if feed_ids is not None and not feed_ids:
         return 0
     where, params = _where(query, feed_ids, since, until)
-    row = conn.execute(f"SELECT count(*) FROM search_doc d WHERE {where}".encode(), params)
+    row = conn.execute(f"SELECT count(*) FROM {where}".encode(), params)
     return int(row.fetchone()[0])  # type: ignore[index]
