@@ -47,6 +47,7 @@ class Vault:
         self.settings = settings
         self._rules: RuleSet | None = None
         self._fetcher: Fetcher | None = None
+        self._recent: dict[int, tuple[int, list[datetime]]] = {}  # feed id: (count, times)
 
     # ---- lifecycle ---------------------------------------------------------------------
 
@@ -213,9 +214,15 @@ class Vault:
         self, feed: Feed, now: datetime, *, error: bool = False, retry_after: float | None = None
     ) -> datetime:
         override = feed.settings.get("interval")
+        cached = self._recent.get(feed.id)  # same count: same history (a 304 costs no query)
+        if cached is not None and cached[0] == feed.entry_count:
+            published = cached[1]
+        else:
+            published = self.store.recent_published(feed.id, 20)
+            self._recent[feed.id] = (feed.entry_count, published)
         return next_check(
             now,
-            published=self.store.recent_published(feed.id, 20),
+            published=published,
             override_seconds=float(override) if isinstance(override, int | float) else None,
             error_count=feed.error_count + 1 if error else 0,
             retry_after=retry_after,

@@ -3,6 +3,7 @@ leaving its feed, a 404'd article and a return (a loopback site rewritten betwee
 
 from __future__ import annotations
 
+import html
 import os
 import sys
 from collections.abc import Iterator
@@ -67,12 +68,15 @@ def build(tmp: Path) -> ChangedSite:
             quiet = tmp / "quiet.xml"
             quiet.write_text(site.pages["/feed.xml"][2].decode().replace("s1", "q1"), "utf-8")
             vault.add_feed(str(quiet), slug="quiet", update=True)
-            publish(site, [1, 2, 4, 5], {1: HOSTILE_TITLE}, {1: EDITED_BODY})
+            # RSS titles are HTML: escaped once more, the hostile title is kept as literal text.
+            publish(site, [1, 2, 4, 5], {1: html.escape(HOSTILE_TITLE)}, {1: EDITED_BODY})
+            site.page("/s/1", f"<h1>Harbour</h1>{EDITED_BODY}")  # edited there too
             site.status("/s/4", 404)
             vault.update(["news"])
             policy = WatchPolicy(window_days=100_000, max_checks=50, recheck_hours=0)
-            run_origin_watch(vault.store, vault.fetcher, policy, rules=vault.rules)
-            publish(site, [1, 2, 3, 4, 5], {1: HOSTILE_TITLE}, {1: EDITED_BODY})
+            run_origin_watch(vault.store, vault.fetcher, policy, rules=vault.rules,
+                             feed_id=vault.feed("news").id)
+            publish(site, [1, 2, 3, 4, 5], {1: html.escape(HOSTILE_TITLE)}, {1: EDITED_BODY})
             vault.update(["news"])
             ids = {n: next(e.id for e in vault.entries("news", limit=None)
                            if e.link and e.link.endswith(f"/s/{n}")) for n in (1, 3, 4)}
@@ -228,6 +232,7 @@ def test_postgres_vault_says_changes_are_unavailable(pg_url: str) -> None:
     from feedvault.web import create_app
 
     with TestClient(create_app(pg_url), follow_redirects=False) as c:
+        assert c.get("/").status_code == 200  # the rest of the app reads PostgreSQL fine
         page = c.get("/changes")
         assert page.status_code == 501
         assert "not recorded by this storage backend" in page.text

@@ -35,6 +35,10 @@ class BadParams(ValueError):
     """A filter the user typed that means nothing (unknown kind, malformed date)."""
 
 
+class Unavailable(Exception):
+    """The storage backend keeps no changes (only SQLite records them so far)."""
+
+
 @dataclass(frozen=True, slots=True)
 class ChangeFilter:
     kind: str | None
@@ -77,8 +81,11 @@ def read_filter(ctx: Ctx) -> ChangeFilter:
 
 
 def fetch_changes(ctx: Ctx, f: ChangeFilter, limit: int) -> list[Change]:
-    """Newest first; raises UsageError off SQLite and FeedNotFound for an unknown slug."""
-    db = sqlite_of(ctx.vault.store)
+    """Newest first; raises Unavailable off SQLite and FeedNotFound for an unknown slug."""
+    try:
+        db = sqlite_of(ctx.vault.store)
+    except UsageError as exc:
+        raise Unavailable(str(exc)) from None
     feed_id = ctx.vault.feed(f.feed).id if f.feed else None
     return changes_sql.list_changes(db.conn, f.since_ms(), feed_id, f.kind, limit)
 
@@ -115,7 +122,7 @@ def changes_page(ctx: Ctx) -> Response:
     number = min(page_number(ctx.request.query_params.get("page")), MAX_PAGES)
     try:
         found = fetch_changes(ctx, f, number * PAGE_SIZE + 1)
-    except UsageError as exc:
+    except Unavailable as exc:
         return _render(ctx, f, [], number, False, unavailable=str(exc), status=501)
     rows = [_row(c) for c in found[(number - 1) * PAGE_SIZE:number * PAGE_SIZE]]
     has_next = len(found) > number * PAGE_SIZE and number < MAX_PAGES
@@ -152,7 +159,7 @@ def changes_feed(ctx: Ctx) -> Response:
     try:
         f = read_filter(ctx)
         found = fetch_changes(ctx, f, ATOM_SIZE)
-    except UsageError as exc:
+    except Unavailable as exc:
         return api_error(501, str(exc))
     query = f.as_query()
     token = ctx.request.query_params.get("token")
@@ -172,7 +179,7 @@ def changes_api(ctx: Ctx) -> Response:
     limit = min(page_number(ctx.request.query_params.get("limit") or str(API_DEFAULT)), API_MAX)
     try:
         found = fetch_changes(ctx, f, limit)
-    except UsageError as exc:
+    except Unavailable as exc:
         return api_error(501, str(exc))
     return json_response([c.as_json() for c in found])
 

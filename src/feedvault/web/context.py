@@ -9,6 +9,7 @@ update committing mid-request can never show half of itself.
 from __future__ import annotations
 
 import contextlib
+import sqlite3
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -167,7 +168,7 @@ def make_ctx(request: Request, state: WebState) -> Ctx:
 def read_snapshot(vault: Vault) -> Iterator[None]:
     """One read transaction around a page (SQLite backend); a no-op for others."""
     conn = getattr(vault.store, "conn", None)
-    if conn is None or conn.in_transaction:
+    if not isinstance(conn, sqlite3.Connection) or conn.in_transaction:
         yield
         return
     conn.execute("BEGIN")
