@@ -131,10 +131,11 @@ def changes_page(ctx: Ctx) -> Response:
 
 def _render(ctx: Ctx, f: ChangeFilter, rows: list[ChangeRow], number: int, has_next: bool,
             unavailable: str | None = None, status: int = 200) -> Response:
+    feeds = ctx.vault.feeds()
     return ctx.render(
         "changes.html", status=status, f=f, groups=day_groups(rows), number=number,
-        has_next=has_next, kinds=KINDS, feeds=ctx.vault.feeds(), unavailable=unavailable,
-        atom_query=urlencode(f.as_query()),
+        has_next=has_next, kinds=KINDS, feeds=feeds, names={x.slug: x.name for x in feeds},
+        unavailable=unavailable, atom_query=urlencode(f.as_query()),
     )
 
 
