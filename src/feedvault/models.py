@@ -26,6 +26,7 @@ class Feed:
     error_count: int = 0
     next_check: datetime | None = None
     settings: dict[str, object] = field(default_factory=dict)
+    last_doc_sha: str | None = None  # sha256 of the last document read: same bytes, no work
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,6 +7,7 @@ versions, the search rows and the feed's HTTP state in one transaction.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -76,7 +77,22 @@ def ingest(
     next_check: Callable[[], datetime] | None = None,
     fail: Callable[[str], UpdateResult] | None = None,
 ) -> UpdateResult:
-    """Parse one feed document and store what is new or changed, all in one transaction."""
+    """Parse one feed document and store what is new or changed, all in one transaction.
+
+    The same bytes as last time cost a hash: nothing is parsed (servers without ETag support
+    and local files are re-read on every poll).
+    """
+    sha = hashlib.sha256(doc.data).hexdigest()
+    if sha == feed.last_doc_sha:
+        state = FeedStateUpdate(
+            etag=doc.etag,
+            last_modified=doc.last_modified,
+            url=doc.permanent_url,
+            status="ok",
+            next_check=next_check() if next_check else None,
+        )
+        store.apply_update(feed.id, UpdateBatch(seen_at=seen_at, feed_state=state))
+        return UpdateResult(feed.slug, "not_modified", unchanged=feed.entry_count)
     try:
         parsed = parse_feed(doc.data, url=doc.url, content_type=doc.content_type)
     except ParseError as exc:
@@ -95,6 +111,7 @@ def ingest(
         warning=warning,
         status="ok",
         next_check=next_check() if next_check else None,
+        document_sha=sha,
     )
     result = store_entries(
         store,

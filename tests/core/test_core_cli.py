@@ -56,7 +56,7 @@ def test_add_update_feeds_entries_show_json(tmp_path: Path, feed_file: Path) -> 
 
     update = run(tmp_path, "update")
     assert update.returncode == 0
-    assert "bbc: 0 new, 0 changed, 66 unchanged" in update.stdout
+    assert "bbc: not modified" in update.stdout  # same bytes: nothing parsed
 
 
 def test_user_errors_one_line_no_traceback(tmp_path: Path) -> None:

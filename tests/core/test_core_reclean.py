@@ -5,9 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from fv_testpaths import SEED
-
 from feedvault.vault import open_vault
+from fv_testpaths import SEED
 
 
 def test_user_rule_and_reclean_change_text_but_not_raw_bytes(tmp_path: Path) -> None:

@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import httpx
+
 from fv_testpaths import SEED
 
 

@@ -71,6 +71,7 @@ class FeedStateUpdate:
     warning: str | None = None
     status: str | None = None
     next_check: datetime | None = None
+    document_sha: str | None = None  # sha256 of the feed document just read
 
 
 @dataclass(frozen=True, slots=True)

@@ -94,7 +94,17 @@ def _v4_changes(conn: sqlite3.Connection) -> None:
     changes_sqlite.migrate_changes(conn)
 
 
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2_search, _v3_meta, _v4_changes]
+def _v5_doc_sha(conn: sqlite3.Connection) -> None:
+    conn.execute("ALTER TABLE feeds ADD COLUMN last_doc_sha TEXT")
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
+    _v1,
+    _v2_search,
+    _v3_meta,
+    _v4_changes,
+    _v5_doc_sha,
+]
 
 
 def migrate(conn: sqlite3.Connection) -> None:

@@ -29,7 +29,7 @@ from feedvault.timeutil import from_ms, to_ms
 
 _FEED_COLUMNS = (
     "f.id, f.slug, f.name, f.url, f.site_url, f.added_at, f.last_updated, f.last_error, f.etag, "
-    "f.last_modified, f.status, f.error_count, f.next_check, f.settings"
+    "f.last_modified, f.status, f.error_count, f.next_check, f.settings, f.last_doc_sha"
 )
 _ENTRY_COLUMNS = (
     "e.id, e.feed_id, f.slug, e.key, e.guid, v.title, v.link, e.published, e.published_source, "
@@ -497,6 +497,7 @@ def _write_feed_state(
         "last_updated = ?, etag = coalesce(?, etag), "
         "last_modified = coalesce(?, last_modified), site_url = coalesce(site_url, ?), "
         "url = coalesce(?, url), next_check = coalesce(?, next_check), "
+        "last_doc_sha = coalesce(?, last_doc_sha), "
         "status = coalesce(?, CASE WHEN ? THEN 'ok' ELSE status END), "
         "last_error = CASE WHEN ? THEN ? ELSE last_error END, "
         "error_count = CASE WHEN ? THEN 0 ELSE error_count END WHERE id = ?",
@@ -509,6 +510,7 @@ def _write_feed_state(
             state.site_url,
             state.url,
             to_ms(state.next_check) if state.next_check else None,
+            state.document_sha,
             state.status,
             state.clear_error,
             state.clear_error,
@@ -535,7 +537,8 @@ def _feed(row: Sequence[Any]) -> Feed:
         error_count=row[11],
         next_check=from_ms(row[12]) if row[12] is not None else None,
         settings=json.loads(row[13]),
-        entry_count=row[14],
+        last_doc_sha=row[14],
+        entry_count=row[15],
     )
 
 
