@@ -155,6 +155,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--feed", metavar="SLUG", help="put all archive files into this feed")
     p.add_argument("--json", action="store_true")
 
+    p = _cmd(sub, "copy", cmd_copy, "copy the whole vault into another (SQLite <-> PostgreSQL)")
+    p.add_argument(
+        "--to",
+        required=True,
+        metavar="URL_OR_PATH",
+        help="an empty destination: postgresql://user@host/db or a SQLite path",
+    )
+    p.add_argument("--no-verify", action="store_true", help="skip the count/checksum check")
+    p.add_argument("--json", action="store_true")
+
     p = _cmd(sub, "export", None, "export the archive tree or the subscription list")
     exp = p.add_subparsers(title="formats", metavar="FORMAT", required=True)
     q = _cmd(exp, "markdown", cmd_export_markdown, "the duty-machine tree: articles/, lists/")
@@ -524,6 +534,24 @@ def cmd_import(vault: Vault, args: argparse.Namespace) -> int:
     for error in result.errors:
         print(f"feedvault: error: {error}", file=sys.stderr)
     return 1 if result.errors and result.files == 0 else 0
+
+
+def cmd_copy(vault: Vault, args: argparse.Namespace) -> int:
+    from feedvault.store import open_storage
+    from feedvault.store.copy import copy_vault
+
+    dest = open_storage(args.to)
+    try:
+        report = copy_vault(vault.store, dest, verify=not args.no_verify)
+    finally:
+        dest.close()
+    if args.json:
+        _print_json(report.as_dict())
+        return 0
+    rows = ", ".join(f"{t.rows} {t.name}" for t in report.tables)
+    check = "counts and checksums verified" if report.verified else "not verified"
+    print(f"copied {rows}; {report.indexed} entries indexed; {check}")
+    return 0
 
 
 def cmd_export_markdown(vault: Vault, args: argparse.Namespace) -> int:

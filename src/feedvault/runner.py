@@ -1,8 +1,10 @@
 """`feedvault run`: the main job. Polls each feed when it is due until SIGTERM or Ctrl-C.
 
 Each feed's next check is learnt from how often it publishes (see schedule.py) and stored with
-its entries. A signal stops new fetches; the fetches in flight finish and are stored (every
-feed commits on its own), then the loop exits cleanly.
+its entries. Due feeds are leased in batches, so several `run` processes (on one SQLite file,
+or on many machines sharing PostgreSQL) never fetch the same feed at once, and a killed
+worker's feeds go to the others when its lease runs out. A signal stops new fetches; the
+fetches in flight finish and are stored (every feed commits on its own), then the loop exits.
 """
 
 from __future__ import annotations
@@ -16,11 +18,14 @@ from types import FrameType
 from typing import TYPE_CHECKING, Any
 
 from feedvault.timeutil import now_utc
+from feedvault.workers import default_worker_id
 
 if TYPE_CHECKING:
     from feedvault.vault import Vault
 
 log = logging.getLogger("feedvault.run")
+BATCH = 64  # feeds leased at a time
+LEASE_SECONDS = 900.0  # longer than a batch can take (the fetch deadline is 30 s)
 
 
 def run_forever(
@@ -42,19 +47,33 @@ def run_forever(
         previous = {s: signal.signal(s, on_signal) for s in (signal.SIGTERM, signal.SIGINT)}
     try:
         while not stop.is_set():
-            results = vault.update(
-                due_only=True, stop=stop, on_result=lambda r: log.info("%s", report(r))
-            )
+            if run_batch(vault, default_worker_id(), stop, report):
+                continue  # more may be due
             if once:
                 break
             stop.wait(_sleep_for(vault, max_sleep))
-            if results:
-                log.debug("round done: %d feeds", len(results))
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
     log.info("stopped")
     return 0
+
+
+def run_batch(
+    vault: Vault, worker: str, stop: threading.Event, report: Callable[[Any], str] = str
+) -> int:
+    """Lease a batch of due feeds, update them, give them back; how many there were."""
+    feeds = vault.store.claim_due_feeds(worker, BATCH, LEASE_SECONDS)
+    if not feeds:
+        return 0
+    try:
+        vault.update(
+            [f.slug for f in feeds], stop=stop, on_result=lambda r: log.info("%s", report(r))
+        )
+    finally:
+        for feed in feeds:
+            vault.store.release_feed(feed.id, worker)
+    return len(feeds)
 
 
 def _sleep_for(vault: Vault, max_sleep: float) -> float:

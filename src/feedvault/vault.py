@@ -19,7 +19,14 @@ from types import TracebackType
 from typing import TYPE_CHECKING
 
 from feedvault.config import Settings, load_settings
-from feedvault.errors import FeedNotFound, FeedvaultError, FetchError, SearchError, UsageError
+from feedvault.errors import (
+    FeedNotFound,
+    FeedvaultError,
+    FetchError,
+    SearchError,
+    StorageError,
+    UsageError,
+)
 from feedvault.models import Entry, Feed
 from feedvault.naming import slug_from_source, slugify, unique_slug
 from feedvault.pipeline import Document, UpdateResult, ingest
@@ -261,11 +268,14 @@ class Vault:
             FetchRequest(f.url or "", etag=f.etag, last_modified=f.last_modified, key=f.id)
             for f in feeds
         ]
-        self.fetcher.fetch_many(
-            requests,
-            lambda req, outcome: done(self._store_fetched(by_id[int(str(req.key))], outcome)),
-            stop=stop,
-        )
+        def store(req: FetchRequest, outcome: FetchResult | FetchError) -> None:
+            feed = by_id[int(str(req.key))]
+            try:
+                done(self._store_fetched(feed, outcome))
+            except StorageError as exc:  # e.g. another worker stored the same entry first
+                done(self._fail(feed, f"{feed.slug}: {exc}"))
+
+        self.fetcher.fetch_many(requests, store, stop=stop)
 
     def _store_fetched(self, feed: Feed, outcome: FetchResult | FetchError) -> UpdateResult:
         from feedvault.fetch.result import RetryLater

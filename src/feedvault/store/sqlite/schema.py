@@ -98,12 +98,19 @@ def _v5_doc_sha(conn: sqlite3.Connection) -> None:
     conn.execute("ALTER TABLE feeds ADD COLUMN last_doc_sha TEXT")
 
 
+def _v6_leases(conn: sqlite3.Connection) -> None:
+    conn.execute("ALTER TABLE feeds ADD COLUMN lease_owner TEXT")
+    conn.execute("ALTER TABLE feeds ADD COLUMN lease_until INTEGER")
+    conn.execute("CREATE INDEX feeds_due ON feeds (next_check) WHERE url IS NOT NULL")
+
+
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _v1,
     _v2_search,
     _v3_meta,
     _v4_changes,
     _v5_doc_sha,
+    _v6_leases,
 ]
 
 

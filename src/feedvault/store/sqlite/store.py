@@ -136,6 +136,45 @@ class SqliteStorage:
             conn.execute("DELETE FROM feeds WHERE id = ?", (feed.id,))
         return len(ids)
 
+    def claim_due_feeds(self, worker_id: str, limit: int, lease_seconds: float) -> list[Feed]:
+        """Lease up to ``limit`` due feeds to ``worker_id``, most overdue first.
+
+        BEGIN IMMEDIATE serialises claims, so several `feedvault run` processes on one file
+        never fetch the same feed at once; a dead worker's lease simply runs out.
+        """
+        if limit <= 0:
+            return []
+        now = to_ms(datetime.now().astimezone())
+        with self.transaction() as conn:
+            ids = [
+                int(r[0])
+                for r in conn.execute(
+                    "SELECT id FROM feeds WHERE url IS NOT NULL "
+                    "AND status NOT IN ('gone', 'paused') "
+                    "AND (next_check IS NULL OR next_check <= ?) "
+                    "AND (lease_until IS NULL OR lease_until < ?) "
+                    "ORDER BY next_check IS NOT NULL, next_check, id LIMIT ?",
+                    (now, now, limit),
+                )
+            ]
+            conn.executemany(
+                "UPDATE feeds SET lease_owner = ?, lease_until = ? WHERE id = ?",
+                [(worker_id, now + int(lease_seconds * 1000), i) for i in ids],
+            )
+        chosen = set(ids)
+        by_id = {f.id: f for f in self.list_feeds() if f.id in chosen}
+        return [by_id[i] for i in ids if i in by_id]
+
+    def release_feed(self, feed_id: int, worker_id: str) -> bool:
+        """End ``worker_id``'s lease on a feed; False when it no longer held it."""
+        with self.transaction() as conn:
+            cur = conn.execute(
+                "UPDATE feeds SET lease_owner = NULL, lease_until = NULL "
+                "WHERE id = ? AND lease_owner = ?",
+                (feed_id, worker_id),
+            )
+        return cur.rowcount > 0
+
     def record_feed_error(
         self,
         feed_id: int,
