@@ -412,9 +412,13 @@ def cmd_feeds(vault: Vault, args: argparse.Namespace) -> int:
         _print_json([feed_json(f) for f in feeds])
         return 0
     for f in feeds:
-        state = f"error: {f.last_error}" if f.last_error else f.status
+        state = f.status if not f.error_count else f"{f.status} ({f.error_count} errors)"
         updated = f.last_updated.strftime("%Y-%m-%d %H:%M") if f.last_updated else "never"
-        print(f"{f.slug}\t{f.entry_count} entries\tupdated {updated}\t{state}\t{f.name}")
+        due = f.next_check.strftime("%Y-%m-%d %H:%M") if f.next_check else "now"
+        print(f"{f.slug}\t{f.entry_count} entries\tupdated {updated}\tnext {due}\t{state}"
+              f"\t{f.name}")
+        if f.last_error:
+            print(f"\tlast error: {f.last_error}")
     return 0
 
 
