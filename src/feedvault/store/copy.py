@@ -27,6 +27,7 @@ TABLES: tuple[tuple[str, tuple[str, ...], str], ...] = (
         (
             "id", "slug", "name", "url", "site_url", "added_at", "last_updated", "last_error",
             "etag", "last_modified", "status", "error_count", "next_check", "settings",
+            "last_doc_sha",
         ),
         "id",
     ),

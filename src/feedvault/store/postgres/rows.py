@@ -14,7 +14,7 @@ from feedvault.timeutil import from_ms
 
 FEED_COLUMNS = (
     "f.id, f.slug, f.name, f.url, f.site_url, f.added_at, f.last_updated, f.last_error, f.etag, "
-    "f.last_modified, f.status, f.error_count, f.next_check, f.settings"
+    "f.last_modified, f.status, f.error_count, f.next_check, f.settings, f.last_doc_sha"
 )
 ENTRY_COLUMNS = (
     "e.id, e.feed_id, f.slug, e.key, e.guid, v.title, v.link, e.published, e.published_source, "
@@ -47,7 +47,8 @@ def feed_from_row(row: Sequence[Any]) -> Feed:
         error_count=int(row[11]),
         next_check=_time(row[12]),
         settings=json.loads(row[13]),
-        entry_count=int(row[14]),
+        last_doc_sha=row[14],
+        entry_count=int(row[15]),
     )
 
 

@@ -101,7 +101,10 @@ ALTER TABLE feeds ADD COLUMN lease_until BIGINT;
 CREATE INDEX feeds_due ON feeds (next_check NULLS FIRST) WHERE url IS NOT NULL
 """
 
-MIGRATIONS: list[str] = [_V1, _V2_SEARCH, _V3_META, _V4_LEASES]
+# The sha256 of the last document read: the same bytes again are not parsed.
+_V5_DOC_SHA = "ALTER TABLE feeds ADD COLUMN last_doc_sha TEXT"
+
+MIGRATIONS: list[str] = [_V1, _V2_SEARCH, _V3_META, _V4_LEASES, _V5_DOC_SHA]
 
 
 def migrate(conn: psycopg.Connection[TupleRow]) -> None:

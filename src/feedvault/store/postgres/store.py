@@ -512,6 +512,8 @@ def _write_feed_state(conn: Conn, feed_id: int, batch: UpdateBatch, seen: int) -
     state = batch.feed_state
     conn.execute(
         "UPDATE feeds SET last_updated = %(seen)s, etag = coalesce(%(etag)s, etag), "
+        "name = CASE WHEN name = slug AND %(title)s::text IS NOT NULL THEN %(title)s "
+        "ELSE name END, last_doc_sha = coalesce(%(doc)s, last_doc_sha), "
         "last_modified = coalesce(%(lm)s, last_modified), "
         "site_url = coalesce(site_url, %(site)s), url = coalesce(%(url)s, url), "
         "next_check = coalesce(%(next)s, next_check), "
@@ -528,6 +530,8 @@ def _write_feed_state(conn: Conn, feed_id: int, batch: UpdateBatch, seen: int) -
             "status": state.status,
             "clear": state.clear_error,
             "warning": _opt(state.warning),
+            "title": _opt(state.title),
+            "doc": state.document_sha,
             "id": feed_id,
         },
     )
