@@ -19,6 +19,7 @@ import argparse
 import json
 import os
 import random
+import signal
 import socket
 import statistics
 import subprocess
@@ -29,6 +30,7 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from xml.sax.saxutils import escape
 
@@ -60,7 +62,7 @@ def _rss(items: list[tuple[str, str, str, datetime]], title: str) -> bytes:
     return "".join(out).encode()
 
 
-def build_vault(db: str, n: int) -> float:
+def build_vault(db: str, n: int, live_url: str) -> float:
     """Fill a vault with ``n`` entries over 10 feeds; returns seconds taken."""
     items = pool()
     started = time.perf_counter()
@@ -76,7 +78,7 @@ def build_vault(db: str, n: int) -> float:
                 batch.append((f"b-{k}", f"{item.title} （{k}）",
                               f"<p>第{k}号</p>{item.html}", start + timedelta(minutes=3 * k)))
             vault.update_from_bytes(f"bench-{feed}", _rss(batch, f"基准 {feed}"))
-        vault.store.add_feed(_spec("live", "live"))
+        vault.store.add_feed(FeedSpec("live", "live", live_url, settings={"interval": 1}))
         vault.update_from_bytes("live", _live_doc(0))
     return time.perf_counter() - started
 
@@ -151,26 +153,63 @@ def load(base: str, make_path: Callable[[random.Random], str], clients: int,
     }
 
 
+class LiveFeed:
+    """A loopback server whose "live" feed edits all its items on every request."""
+
+    def __init__(self) -> None:
+        self.requests = 0
+        live = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802
+                live.requests += 1
+                body = _live_doc(live.requests)
+                self.send_response(200)
+                self.send_header("Content-Type", "application/rss+xml")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/live.xml"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+
 class Background:
-    """Writer (a feed update every ``every`` s) and checker (all-or-nothing reads)."""
+    """The real `feedvault run` (polling the live feed every second) and a checker that
+    reads that feed through the API: every read must be all-or-nothing."""
 
-    def __init__(self, db: str, base: str, every: float = 0.2) -> None:
-        self.db, self.base, self.every = db, base, every
+    def __init__(self, db: str, base: str, live: LiveFeed) -> None:
+        self.db, self.base, self.live = db, base, live
         self.stop = threading.Event()
-        self.updates = self.checks = 0
+        self.checks = 0
         self.problems: list[str] = []
-        self.threads = [threading.Thread(target=self._write), threading.Thread(target=self._check)]
+        self.threads = [threading.Thread(target=self._check)]
+        self.runner: subprocess.Popen[str] | None = None
 
-    def _write(self) -> None:
-        with open_vault(self.db) as vault:
-            round_no = 0
-            while not self.stop.is_set():
-                round_no += 1
-                result = vault.update_from_bytes("live", _live_doc(round_no))
-                if result.status != "ok" or result.changed != LIVE_ITEMS:
-                    self.problems.append(f"writer: {result}")
-                self.updates += 1
-                self.stop.wait(self.every)
+    @property
+    def updates(self) -> int:
+        return self.live.requests
+
+    def _start_runner(self) -> None:
+        env = dict(os.environ, FEEDVAULT_ALLOW_NETWORKS="127.0.0.0/8")
+        self.runner = subprocess.Popen(
+            [sys.executable, "-m", "feedvault.cli", "--db", self.db, "run", "--max-sleep", "0.2"],
+            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        )
+
+    def _stop_runner(self) -> None:
+        if self.runner is None:
+            return
+        self.runner.send_signal(signal.SIGTERM)
+        _, err = self.runner.communicate(timeout=60)
+        bad = [line for line in err.splitlines() if "error" in line.lower()]
+        self.problems += [f"run: {line}" for line in bad]
+        if self.runner.returncode != 0:
+            self.problems.append(f"run exited with {self.runner.returncode}")
 
     def _check(self) -> None:
         with httpx.Client(base_url=self.base, timeout=30) as client:
@@ -182,6 +221,7 @@ class Background:
                 self.checks += 1
 
     def __enter__(self) -> Background:
+        self._start_runner()
         for t in self.threads:
             t.start()
         return self
@@ -190,6 +230,7 @@ class Background:
         self.stop.set()
         for t in self.threads:
             t.join()
+        self._stop_runner()
 
 
 def main() -> None:
@@ -200,7 +241,8 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="feedvault-bench-web-") as tmp:
         db = str(Path(tmp) / "bench.db")
-        built = build_vault(db, args.entries)
+        live = LiveFeed()
+        built = build_vault(db, args.entries, live.url)
         print(f"built a {args.entries:,}-entry vault in {built:.1f} s")
         port = free_port()
         server = start_server(db, port)
@@ -215,7 +257,7 @@ def main() -> None:
                 "feed": lambda r: f"/feeds/bench-{r.randint(0, 9)}?page={r.randint(1, 20)}",
             }
             results = {}
-            with Background(db, base) as bg:
+            with Background(db, base, live) as bg:
                 for name, make in pages.items():
                     load(base, make, 2, 1.0)  # warm up
                     results[name] = load(base, make, args.clients, args.seconds)
@@ -227,7 +269,7 @@ def main() -> None:
 
 def report(args: argparse.Namespace, results: dict[str, dict[str, float]],
            bg: Background) -> None:
-    print(f"{args.clients} client threads, {args.seconds:.0f} s per page, while a writer "
+    print(f"{args.clients} client threads, {args.seconds:.0f} s per page, while `feedvault run` "
           f"updated a feed {bg.updates} times ({bg.checks} consistency reads)")
     print(f"{'page':8} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'errors':>7}")
     for name, r in results.items():
