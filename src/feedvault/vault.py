@@ -124,7 +124,7 @@ class Vault:
 
     def configure_feed(self, slug: str, **changes: object) -> Feed:
         """Change per-feed settings: interval (seconds, None for learnt), full_text (bool),
-        selector (CSS for the article on the page), name. A None value removes a setting."""
+        selector (CSS for the article on the page). A None value removes a setting."""
         feed = self.store.get_feed(slug)
         allowed = {"interval", "full_text", "selector"}
         unknown = set(changes) - allowed
@@ -179,7 +179,7 @@ class Vault:
                 on_result(result)
 
         local = [f for f in feeds if f.url and f.url.startswith("file://")]
-        remote = [f for f in feeds if f not in local]
+        remote = [f for f in feeds if f.url and not f.url.startswith("file://")]
         for feed in local:
             if stop is not None and stop.is_set():
                 break
