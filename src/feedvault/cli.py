@@ -433,13 +433,15 @@ def cmd_entries(vault: Vault, args: argparse.Namespace) -> int:
 
 
 def _marks(vault: Vault, entry_id: int) -> list[Any]:
-    """Disappearance and edit marks of an entry (recorded by the SQLite backend)."""
-    import sqlite3
+    """Disappearance and edit marks of an entry (none on a backend that records none)."""
+    from feedvault.changes.backend import changes_api
+    from feedvault.errors import UsageError
 
-    from feedvault.changes.sqlite import marks_for_entry
-
-    conn = getattr(vault.store, "conn", None)
-    return marks_for_entry(conn, entry_id) if isinstance(conn, sqlite3.Connection) else []
+    try:
+        db = changes_api(vault.store)
+    except UsageError:
+        return []
+    return db.marks_for_entry(entry_id)
 
 
 def cmd_show(vault: Vault, args: argparse.Namespace) -> int:

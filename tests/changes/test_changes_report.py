@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -11,13 +12,15 @@ import pytest
 from lxml import etree
 from site_server import Item, Site
 
-from feedvault.changes import sqlite as sql
+from feedvault.changes.backend import changes_api
 from feedvault.changes.cli import add_changes_parsers
 from feedvault.changes.report import changes_atom, format_marks
 from feedvault.export.atom import AtomFeedInfo
 from feedvault.parse import parse_feed
 
 A = "{http://www.w3.org/2005/Atom}"
+# As tests/conftest.py decides which backends a run covers (CI starts PostgreSQL).
+WITH_POSTGRES = "postgres" in os.environ.get("FEEDVAULT_TEST_BACKENDS", "sqlite,postgres")
 
 
 def feed_items(second_title: str, third: bool = True) -> list[Item]:
@@ -74,7 +77,7 @@ def test_changes_json(changed_vault: Any, capsys: pytest.CaptureFixture[str]) ->
 
 
 def test_changes_atom_validates_and_reads_back(changed_vault: Any) -> None:
-    changes = sql.list_changes(changed_vault.store.conn)
+    changes = changes_api(changed_vault.store).list_changes()
     info = AtomFeedInfo(
         title="Changes", self_url="http://127.0.0.1/changes.atom",
         alternate_url="http://127.0.0.1/changes", feed_id="urn:feedvault:changes",
@@ -97,33 +100,89 @@ def test_changes_atom_validates_and_reads_back(changed_vault: Any) -> None:
 
 
 def test_show_lines(changed_vault: Any) -> None:
-    gone = sql.list_changes(changed_vault.store.conn, kind="gone")[0]
-    lines = format_marks(sql.marks_for_entry(changed_vault.store.conn, gone.entry_id))
+    db = changes_api(changed_vault.store)
+    gone = db.list_changes(kind="gone")[0]
+    lines = format_marks(db.marks_for_entry(gone.entry_id))
     assert len(lines) == 1 and "\tgone\tfeed\tleft the feed" in lines[0]
 
 
-def test_migration_notes_edits_of_older_versions(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """A vault that kept versions before the marks table existed gets their edit marks."""
-    from feedvault.vault import open_vault
+SITE_FEED = (
+    '<rss version="2.0"><channel><title>t</title><item><guid>g1</guid>'
+    "<title>{}</title><description>&lt;p&gt;{}&lt;/p&gt;</description></item></channel></rss>"
+)
 
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
 
-    vault = open_vault(str(tmp_path / "plain.db"))  # SQLite, no changes wiring
-    site_feed = '<rss version="2.0"><channel><title>t</title><item><guid>g1</guid>' \
-        "<title>{}</title><description>&lt;p&gt;{}&lt;/p&gt;</description></item></channel></rss>"
+def three_versions(vault: Any) -> None:
     from feedvault.store.base import FeedSpec
 
     vault.store.add_feed(FeedSpec("plain", "plain", None))
-    vault.update_from_bytes("plain", site_feed.format("One", "first text").encode())
-    vault.update_from_bytes("plain", site_feed.format("One", "second text").encode())
-    vault.update_from_bytes("plain", site_feed.format("Two", "second text").encode())
-    with vault.store.transaction() as conn:
-        sql.migrate_changes(conn)
-        sql.migrate_changes(conn)  # idempotent
-    edits = sql.list_changes(vault.store.conn, kind="edit")
+    for title, text in (("One", "first text"), ("One", "second text"), ("Two", "second text")):
+        vault.update_from_bytes("plain", SITE_FEED.format(title, text).encode())
+
+
+def test_migration_notes_edits_of_older_versions(vault: Any) -> None:
+    """A vault that kept versions before the marks table existed gets their edit marks."""
+    three_versions(vault)
+    db = changes_api(vault.store)
+    with db.transaction() as conn:
+        conn.execute("DELETE FROM marks")  # as before the changes package existed
+        db.sql.migrate_changes(conn)
+        db.sql.migrate_changes(conn)  # idempotent
+    edits = db.list_changes(kind="edit")
     assert [(c.evidence["seq"], c.evidence["fields"]) for c in edits] == [
         (3, ["title"]), (2, ["text"]),
     ]
-    vault.close()
+
+
+@pytest.mark.skipif(not WITH_POSTGRES, reason="PostgreSQL is left out of this run")
+def test_postgres_upgrade_adds_marks_of_stored_edits(
+    pg_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A PostgreSQL vault from before schema 6 gets the tables and its edits' marks on open."""
+    from feedvault.vault import open_vault
+
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    with open_vault(pg_url) as vault:
+        three_versions(vault)
+        with vault.store.transaction() as conn:
+            conn.execute("DROP TABLE marks, feed_keys, origin_checks")
+            conn.execute("DELETE FROM schema_version WHERE version = 6")
+    with open_vault(pg_url) as vault:
+        edits = changes_api(vault.store).list_changes(kind="edit")
+        assert [(c.evidence["seq"], c.evidence["fields"], c.title) for c in edits] == [
+            (3, ["title"], "Two"), (2, ["text"], "Two"),
+        ]
+
+
+@pytest.mark.skipif(not WITH_POSTGRES, reason="PostgreSQL is left out of this run")
+def test_marks_copy_to_postgres_and_back(
+    site: Site, pg_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`feedvault copy` keeps the marks, and the next update compares with the copied keys."""
+    from feedvault.config import Settings
+    from feedvault.store.copy import copy_vault
+    from feedvault.vault import open_vault
+
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    loopback = ("127.0.0.0/8",)
+    a_settings = Settings(db=str(tmp_path / "a.db"), allow_networks=loopback)
+    with open_vault(a_settings.db, settings=a_settings) as a:
+        site.feed(feed_items("Rice prices rise"))
+        a.add_feed(site.url("/feed.xml"), slug="news")
+        site.feed(feed_items("Rice prices rise again", third=False))
+        a.update()
+        before = [c.as_json() for c in changes_api(a.store).list_changes()]
+        assert [c["kind"] for c in before] == ["gone", "edit"]
+        settings = Settings(db=pg_url, allow_networks=loopback)
+        with open_vault(pg_url, settings=settings) as pg:
+            report = copy_vault(a.store, pg.store)
+            assert report.verified
+            assert {t.name: t.rows for t in report.tables}["feed_keys"] == 3
+            assert [c.as_json() for c in changes_api(pg.store).list_changes()] == before
+            site.feed(feed_items("Rice prices rise again"))  # the bridge story is back
+            pg.update()
+            kinds = [c.kind for c in changes_api(pg.store).list_changes()]
+            assert kinds == ["back", "gone", "edit"]
+            with open_vault(str(tmp_path / "b.db")) as b:
+                copy_vault(pg.store, b.store)
+                assert [c.kind for c in changes_api(b.store).list_changes()] == kinds

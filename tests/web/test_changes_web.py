@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from lxml import etree
@@ -53,14 +54,14 @@ def publish(site: Site, numbers: list[int], titles: dict[int, str] | None = None
             site.page(f"/s/{n}", f"<h1>{titles[n]}</h1>{bodies[n]}")
 
 
-def build(tmp: Path) -> ChangedSite:
+def build(tmp: Path, db: str | None = None) -> ChangedSite:
     """Story 1 edited (retitled to a hostile title), 3 leaves the feed and comes back, 4 404s."""
     from feedvault.changes.origin import WatchPolicy
     from feedvault.changes.watch import run_origin_watch
     from feedvault.vault import open_vault
 
     site = Site()
-    settings = Settings(db=str(tmp / "changes.db"), allow_networks=("127.0.0.0/8",))
+    settings = Settings(db=db or str(tmp / "changes.db"), allow_networks=("127.0.0.0/8",))
     try:
         with open_vault(settings.db, settings=settings) as vault:
             publish(site, [1, 2, 3, 4, 5])
@@ -227,17 +228,34 @@ def test_private_vault_needs_token(changed: ChangedSite) -> None:
         assert len(c.get("/api/changes", headers=bearer).json()) == 4
 
 
+def _shape(data: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
+    """An API answer without what differs between two runs (ids, times, the site's port)."""
+    return [(c["kind"], c["feed"], c["title"], sorted(c["evidence"])) for c in data]
+
+
 @pytest.mark.skipif(not WITH_POSTGRES, reason="PostgreSQL is left out of this run")
-def test_postgres_vault_says_changes_are_unavailable(pg_url: str) -> None:
+def test_postgres_vault_shows_the_same_changes(
+    pg_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, web: TestClient
+) -> None:
+    """The same edits, disappearances and return, recorded by PostgreSQL, read back the same."""
     from feedvault.web import create_app
 
-    with TestClient(create_app(pg_url), follow_redirects=False) as c:
-        assert c.get("/").status_code == 200  # the rest of the app reads PostgreSQL fine
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    pg = build(tmp_path, pg_url)
+    with TestClient(create_app(settings=pg.settings), follow_redirects=False) as c:
         page = c.get("/changes")
-        assert page.status_code == 501
-        assert "not recorded by this storage backend" in page.text
-        assert "content-security-policy" in page.headers
-        for path in ("/changes.atom", "/api/changes"):
-            response = c.get(path)
-            assert response.status_code == 501
-            assert "SQLite" in response.json()["error"]["message"]
+        assert page.status_code == 200
+        assert kinds_in(page.text) == ["back", "gone", "gone", "edit"]
+        ids = pg.ids
+        assert hrefs(page.text) == [f"/entries/{ids[3]}", f"/entries/{ids[4]}",
+                                    f"/entries/{ids[3]}", f"/entries/{ids[1]}?a=1&amp;b=2"]
+        assert "the page answers 404" in page.text and "left the feed while" in page.text
+        assert "not recorded by this storage backend" not in page.text
+        assert kinds_in(c.get("/changes?kind=gone&feed=news").text) == ["gone", "gone"]
+        data = c.get("/api/changes").json()
+        assert _shape(data) == _shape(web.get("/api/changes").json())
+        assert data[1]["evidence"]["how"] == "origin" and data[1]["evidence"]["status"] == 404
+        atom = parse_feed(c.get("/changes.atom").content)
+        assert [e.title for e in atom.entries] == [
+            e.title for e in parse_feed(web.get("/changes.atom").content).entries
+        ]

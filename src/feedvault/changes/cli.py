@@ -39,14 +39,13 @@ def add_changes_parsers(sub: Any, add: AddCommand) -> None:
 
 
 def cmd_changes(vault: Vault, args: argparse.Namespace) -> int:
-    from feedvault.changes import sqlite as sql
+    from feedvault.changes.backend import changes_api
     from feedvault.changes.report import describe
-    from feedvault.changes.watch import sqlite_of
 
-    db = sqlite_of(vault.store)
+    db = changes_api(vault.store)
     feed_id = vault.feed(args.feed).id if args.feed else None
     since = _day_ms(args.since) if args.since else None
-    changes = sql.list_changes(db.conn, since, feed_id, args.kind, args.limit)
+    changes = db.list_changes(since, feed_id, args.kind, args.limit)
     if args.json:
         _print_json([c.as_json() for c in changes])
         return 0

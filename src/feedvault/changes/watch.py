@@ -1,4 +1,4 @@
-"""One run of the origin watch against a SQLite vault: pick, fetch, classify, record.
+"""One run of the origin watch against a vault (either backend): pick, fetch, classify, record.
 
 Verdicts are written in one transaction at the end, so a run interrupted half-way records
 nothing rather than half a picture; the next run simply checks those entries again.
@@ -6,27 +6,16 @@ nothing rather than half a picture; the next run simply checks those entries aga
 
 from __future__ import annotations
 
-import sqlite3
-from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
-from feedvault.changes import sqlite as sql
+from feedvault.changes.backend import changes_api
 from feedvault.changes.origin import OriginWatch, WatchPolicy
-from feedvault.errors import UsageError
 from feedvault.timeutil import now_utc, to_ms
 
 if TYPE_CHECKING:
     from feedvault.clean import RuleSet
     from feedvault.fetch.client import Fetcher
-
-
-class SqliteLike(Protocol):
-    """What the watch needs of a store: SqliteStorage has both."""
-
-    conn: sqlite3.Connection
-
-    def transaction(self) -> AbstractContextManager[sqlite3.Connection]: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,15 +34,6 @@ class WatchReport:
         }
 
 
-def sqlite_of(store: object) -> SqliteLike:
-    """The store as a SQLite store, or a clear error for other backends."""
-    if isinstance(getattr(store, "conn", None), sqlite3.Connection) and hasattr(
-        store, "transaction"
-    ):
-        return store  # type: ignore[return-value]
-    raise UsageError("changes are recorded only by the SQLite backend so far")
-
-
 def run_origin_watch(
     store: object,
     fetcher: Fetcher,
@@ -63,14 +43,14 @@ def run_origin_watch(
     feed_id: int | None = None,
 ) -> WatchReport:
     """Re-check the links of recent entries once; returns what was noticed."""
-    db = sqlite_of(store)
+    db = changes_api(store)
     policy = policy or WatchPolicy()
-    targets = sql.origin_targets(db.conn, to_ms(now_utc()), policy, feed_id)
+    targets = db.sql.origin_targets(db.conn, to_ms(now_utc()), policy, feed_id)
     if not targets:
         return WatchReport(0, (), (), 0)
     watch = OriginWatch(fetcher, policy, rules)
     verdicts = watch.check(targets, lambda: to_ms(now_utc()))
     with db.transaction() as conn:
-        gone, back = sql.record_origin_verdicts(conn, verdicts)
+        gone, back = db.sql.record_origin_verdicts(conn, verdicts)
     unknown = sum(1 for v in verdicts if v.verdict == "unknown")
     return WatchReport(len(verdicts), tuple(gone), tuple(back), unknown)

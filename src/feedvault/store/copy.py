@@ -1,9 +1,10 @@
 """Copy a whole vault between backends (SQLite <-> PostgreSQL), ids and raw bytes included.
 
 Rows go across table by table in primary-key order, as stored: feed state, every entry,
-every version with its raw HTML, every feed document (still zlib-compressed, byte for byte)
-and the meta settings. Ids are kept, so links to ``/entry/<id>`` keep working. The search
-index is not copied but rebuilt at the destination with its own backend's index. With
+every version with its raw HTML, every feed document (still zlib-compressed, byte for byte),
+the meta settings, and the edit and disappearance marks with the state they are noticed
+from (feed_keys, origin_checks). Ids are kept, so links to ``/entry/<id>`` keep working. The
+search index is not copied but rebuilt at the destination with its own backend's index. With
 ``verify`` both sides are read back and compared by row counts and a SHA-256 over a
 canonical dump of each table.
 """
@@ -20,7 +21,8 @@ from feedvault.errors import StorageError
 from feedvault.store.base import Storage
 
 PAGE = 1000
-# (table, columns, primary key): the columns both backends share, in SQLite's order.
+# (table, columns, primary key): the columns both backends share, in SQLite's order; a
+# primary key of several columns is written "a, b".
 TABLES: tuple[tuple[str, tuple[str, ...], str], ...] = (
     (
         "feeds",
@@ -49,7 +51,15 @@ TABLES: tuple[tuple[str, tuple[str, ...], str], ...] = (
         "id",
     ),
     ("meta", ("key", "value"), "key"),
+    ("marks", ("id", "entry_id", "kind", "at", "how", "evidence"), "id"),
+    ("feed_keys", ("feed_id", "position", "key"), "feed_id, position"),
+    (
+        "origin_checks",
+        ("entry_id", "checked_at", "verdict", "status", "final_url", "similarity"),
+        "entry_id",
+    ),
 )  # fmt: skip
+_TEXT_KEYS = frozenset({"sha", "key"})  # compared in byte order (COLLATE "C") on PostgreSQL
 
 
 @dataclass(frozen=True)
@@ -91,22 +101,24 @@ class _Side:
 
     def rows(self, table: str, columns: Sequence[str], key: str) -> Iterator[tuple[Any, ...]]:
         """Every row in primary-key order (byte order for text keys on both backends)."""
-        coll = "" if self.sqlite or key == "id" else ' COLLATE "C"'
+        coll = ' COLLATE "C"' if not self.sqlite and key in _TEXT_KEYS else ""
+        keys = [k.strip() for k in key.split(",")]
         head = f"SELECT {', '.join(columns)} FROM {table}"
         tail = f" ORDER BY {key}{coll} LIMIT {PAGE}"
-        at = columns.index(key)
-        last: Any = None
+        at = [columns.index(k) for k in keys]
+        last: tuple[Any, ...] | None = None
         while True:
             if last is None:
                 page = self.conn.execute(head + tail)
             else:
-                where = f" WHERE {key}{coll} > {self.mark}"
-                page = self.conn.execute(head + where + tail, (last,))
+                marks = ", ".join([self.mark] * len(keys))
+                where = f" WHERE ({key}){coll} > ({marks})"
+                page = self.conn.execute(head + where + tail, last)
             rows = [tuple(r) for r in page.fetchall()]
             if not rows:
                 return
             yield from rows
-            last = rows[-1][at]
+            last = tuple(rows[-1][i] for i in at)
 
     def transaction(self) -> AbstractContextManager[Any]:
         return self.storage.transaction()  # type: ignore[no-any-return]
@@ -125,7 +137,7 @@ class _Side:
         """Move PostgreSQL's id sequences past the copied ids."""
         if self.sqlite:
             return
-        for table in ("feeds", "entries", "versions"):
+        for table in ("feeds", "entries", "versions", "marks"):
             self.conn.execute(
                 f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                 f"coalesce(max(id), 1), max(id) IS NOT NULL) FROM {table}"

@@ -1,7 +1,7 @@
 """What was edited, removed or restored: the changes page, its Atom feed and the JSON list.
 
-Reads the marks the changes package records (SQLite backend only so far); on other backends
-the page says so with a 501 rather than failing. Edits link to the entry page's diff of the
+Reads the marks the changes package records (SQLite and PostgreSQL); on a backend that keeps
+none the page says so with a 501 rather than failing. Edits link to the entry page's diff of the
 two versions concerned, disappearances and returns to the entry itself.
 """
 
@@ -14,10 +14,9 @@ from urllib.parse import urlencode
 from starlette.responses import Response
 from starlette.routing import Route
 
-from feedvault.changes import sqlite as changes_sql
+from feedvault.changes import backend as changes_backend
 from feedvault.changes.model import KINDS, Change
 from feedvault.changes.report import changes_atom, describe
-from feedvault.changes.watch import sqlite_of
 from feedvault.errors import UsageError
 from feedvault.export.atom import AtomFeedInfo, entry_urn
 from feedvault.web.context import Ctx
@@ -36,7 +35,7 @@ class BadParams(ValueError):
 
 
 class Unavailable(Exception):
-    """The storage backend keeps no changes (only SQLite records them so far)."""
+    """The storage backend keeps no changes."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,13 +80,13 @@ def read_filter(ctx: Ctx) -> ChangeFilter:
 
 
 def fetch_changes(ctx: Ctx, f: ChangeFilter, limit: int) -> list[Change]:
-    """Newest first; raises Unavailable off SQLite and FeedNotFound for an unknown slug."""
+    """Newest first; raises Unavailable for a backend without marks, FeedNotFound for a slug."""
     try:
-        db = sqlite_of(ctx.vault.store)
+        db = changes_backend.changes_api(ctx.vault.store)
     except UsageError as exc:
         raise Unavailable(str(exc)) from None
     feed_id = ctx.vault.feed(f.feed).id if f.feed else None
-    return changes_sql.list_changes(db.conn, f.since_ms(), feed_id, f.kind, limit)
+    return db.list_changes(f.since_ms(), feed_id, f.kind, limit)
 
 
 def change_path(change: Change) -> str:

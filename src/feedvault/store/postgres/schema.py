@@ -8,6 +8,8 @@ processes that open a new vault at once from migrating it twice.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import psycopg
 from psycopg.rows import TupleRow
 
@@ -104,7 +106,17 @@ CREATE INDEX feeds_due ON feeds (next_check NULLS FIRST) WHERE url IS NOT NULL
 # The sha256 of the last document read: the same bytes again are not parsed.
 _V5_DOC_SHA = "ALTER TABLE feeds ADD COLUMN last_doc_sha TEXT"
 
-MIGRATIONS: list[str] = [_V1, _V2_SEARCH, _V3_META, _V4_LEASES, _V5_DOC_SHA]
+
+def _v6_changes(conn: psycopg.Connection[TupleRow]) -> None:
+    """Edit and disappearance marks (feedvault.changes); notes the edits already stored."""
+    from feedvault.changes import postgres as changes_postgres
+
+    changes_postgres.migrate_changes(conn)
+
+
+# A step is SQL text (statements split on ";") or a function run in the same transaction.
+Step = str | Callable[[psycopg.Connection[TupleRow]], None]
+MIGRATIONS: list[Step] = [_V1, _V2_SEARCH, _V3_META, _V4_LEASES, _V5_DOC_SHA, _v6_changes]
 
 
 def migrate(conn: psycopg.Connection[TupleRow]) -> None:
@@ -120,7 +132,11 @@ def migrate(conn: psycopg.Connection[TupleRow]) -> None:
                 f"({len(MIGRATIONS)}); upgrade feedvault"
             )
         for version in range(current, len(MIGRATIONS)):
-            for statement in MIGRATIONS[version].split(";"):
-                if statement.strip():
-                    conn.execute(statement.encode())
+            step = MIGRATIONS[version]
+            if callable(step):
+                step(conn)
+            else:
+                for statement in step.split(";"):
+                    if statement.strip():
+                        conn.execute(statement.encode())
             conn.execute("INSERT INTO schema_version (version) VALUES (%s)", (version + 1,))

@@ -19,6 +19,7 @@ from datetime import datetime
 import psycopg
 from psycopg.rows import TupleRow
 
+from feedvault.changes import postgres as changes_postgres
 from feedvault.errors import EntryNotFound, FeedNotFound, StorageError, UsageError
 from feedvault.models import Entry, EntryVersion, Feed
 from feedvault.search.query import Query
@@ -240,6 +241,9 @@ class PostgresStorage:
                 )
             search_index.index_rows(conn, indexed)
             _write_feed_state(conn, feed_id, batch, seen)
+            changes_postgres.record_update(
+                conn, feed_id, [e for e, _, _ in batch.changed], batch.feed_keys, seen, doc_sha
+            )
         return UpdateCounts(len(batch.new_entries), len(batch.changed), len(batch.unchanged_ids))
 
     # ---- reading -----------------------------------------------------------------------
