@@ -20,8 +20,8 @@ from feedvault.changes.diff import EditSummary, describe_edit
 from feedvault.changes.feedwatch import explain_disappearances
 from feedvault.changes.model import HOWS, KINDS, Change, Mark
 from feedvault.changes.origin import OriginTarget, OriginVerdict, WatchPolicy
-from feedvault.changes.sqlite import _VERSION_COLUMNS, _version
 from feedvault.models import EntryVersion
+from feedvault.store.rows import VERSION_COLUMNS, version_from_row
 from feedvault.timeutil import from_ms, iso
 
 Conn = psycopg.Connection[TupleRow]
@@ -117,11 +117,11 @@ def presence(conn: Conn, how: str, entry_ids: Iterable[int]) -> dict[int, str]:
 def current_version(conn: Conn, entry_id: int) -> EntryVersion | None:
     """The entry's current version: what a changed item is compared with before storing."""
     row = conn.execute(
-        f"SELECT {_VERSION_COLUMNS} FROM versions WHERE id = "
+        f"SELECT {VERSION_COLUMNS} FROM versions WHERE id = "
         "(SELECT current_version FROM entries WHERE id = %s)",
         (entry_id,),
     ).fetchone()
-    return _version(row) if row else None
+    return version_from_row(row) if row else None
 
 
 def record_edit(
@@ -132,11 +132,11 @@ def record_edit(
     Pass the ``summary`` the pipeline already computed to skip the comparison here.
     """
     rows = conn.execute(
-        f"SELECT {_VERSION_COLUMNS} FROM versions WHERE entry_id = %s AND seq IN (%s, %s) "
+        f"SELECT {VERSION_COLUMNS} FROM versions WHERE entry_id = %s AND seq IN (%s, %s) "
         "ORDER BY seq",
         (entry_id, seq - 1, seq),
     ).fetchall()
-    versions = [_version(r) for r in rows]
+    versions = [version_from_row(r) for r in rows]
     if summary is None:
         if len(versions) != 2:
             raise ValueError(f"entry {entry_id} has no versions {seq - 1} and {seq}")

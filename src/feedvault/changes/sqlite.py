@@ -17,6 +17,7 @@ from feedvault.changes.feedwatch import explain_disappearances
 from feedvault.changes.model import HOWS, KINDS, Change, Mark
 from feedvault.changes.origin import OriginTarget, OriginVerdict, WatchPolicy
 from feedvault.models import EntryVersion
+from feedvault.store.rows import VERSION_COLUMNS, version_from_row
 from feedvault.timeutil import from_ms, iso
 
 _SCHEMA: Final = """
@@ -45,10 +46,6 @@ CREATE TABLE IF NOT EXISTS origin_checks (
     similarity REAL
 )
 """
-_VERSION_COLUMNS: Final = (
-    "id, entry_id, seq, seen_at, title, link, raw_html, content_html, text, content_hash, "
-    "source, document_sha"
-)
 _CHUNK: Final = 500
 
 
@@ -116,11 +113,11 @@ def presence(conn: sqlite3.Connection, how: str, entry_ids: Iterable[int]) -> di
 def current_version(conn: sqlite3.Connection, entry_id: int) -> EntryVersion | None:
     """The entry's current version: what a changed item is compared with before storing."""
     row = conn.execute(
-        f"SELECT {_VERSION_COLUMNS} FROM versions WHERE id = "
+        f"SELECT {VERSION_COLUMNS} FROM versions WHERE id = "
         "(SELECT current_version FROM entries WHERE id = ?)",
         (entry_id,),
     ).fetchone()
-    return _version(row) if row else None
+    return version_from_row(row) if row else None
 
 
 def record_edit(
@@ -135,11 +132,11 @@ def record_edit(
     Pass the ``summary`` the pipeline already computed to skip the comparison here.
     """
     rows = conn.execute(
-        f"SELECT {_VERSION_COLUMNS} FROM versions WHERE entry_id = ? AND seq IN (?, ?) "
+        f"SELECT {VERSION_COLUMNS} FROM versions WHERE entry_id = ? AND seq IN (?, ?) "
         "ORDER BY seq",
         (entry_id, seq - 1, seq),
     ).fetchall()
-    versions = [_version(r) for r in rows]
+    versions = [version_from_row(r) for r in rows]
     if summary is None:
         if len(versions) != 2:
             raise ValueError(f"entry {entry_id} has no versions {seq - 1} and {seq}")
@@ -245,14 +242,6 @@ def _entries_by_key(
         )
         out.update({str(k): (int(i), int(p), int(s)) for k, i, p, s in rows})
     return out
-
-
-def _version(row: Sequence[Any]) -> EntryVersion:
-    return EntryVersion(
-        id=row[0], entry_id=row[1], seq=row[2], seen_at=from_ms(row[3]), title=row[4],
-        link=row[5], raw_html=row[6], content_html=row[7], text=row[8], content_hash=row[9],
-        source=row[10], document_sha=row[11],
-    )
 
 
 # ---- disappearance at the origin ------------------------------------------------------

@@ -25,7 +25,7 @@ from feedvault.models import Entry, EntryVersion, Feed
 from feedvault.search.query import Query
 from feedvault.store.base import EntryState, FeedSpec, NewVersion, UpdateBatch, UpdateCounts
 from feedvault.store.postgres import leases, schema, search_index
-from feedvault.store.postgres.rows import (
+from feedvault.store.rows import (
     ENTRY_COLUMNS,
     FEED_COLUMNS,
     VERSION_COLUMNS,

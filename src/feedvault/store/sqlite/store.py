@@ -10,7 +10,6 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 from feedvault.changes import sqlite as changes_sqlite
 from feedvault.errors import EntryNotFound, FeedNotFound, StorageError, UsageError
@@ -23,23 +22,17 @@ from feedvault.store.base import (
     UpdateBatch,
     UpdateCounts,
 )
+from feedvault.store.rows import (
+    ENTRY_COLUMNS,
+    FEED_COLUMNS,
+    VERSION_COLUMNS,
+    entry_from_row,
+    feed_from_row,
+    version_from_row,
+)
 from feedvault.store.sqlite import schema
 from feedvault.store.sqlite.search_index import Hit
 from feedvault.timeutil import from_ms, to_ms
-
-_FEED_COLUMNS = (
-    "f.id, f.slug, f.name, f.url, f.site_url, f.added_at, f.last_updated, f.last_error, f.etag, "
-    "f.last_modified, f.status, f.error_count, f.next_check, f.settings, f.last_doc_sha"
-)
-_ENTRY_COLUMNS = (
-    "e.id, e.feed_id, f.slug, e.key, e.guid, v.title, v.link, e.published, e.published_source, "
-    "e.updated, e.first_seen, e.last_seen, e.author, v.raw_html, v.content_html, v.text, "
-    "e.version_count"
-)
-_VERSION_COLUMNS = (
-    "id, entry_id, seq, seen_at, title, link, raw_html, content_html, text, content_hash, source, "
-    "document_sha"
-)
 
 
 class SqliteStorage:
@@ -99,21 +92,21 @@ class SqliteStorage:
 
     def get_feed(self, slug: str) -> Feed:
         row = self.conn.execute(
-            f"SELECT {_FEED_COLUMNS}, (SELECT count(*) FROM entries WHERE feed_id = f.id) "
+            f"SELECT {FEED_COLUMNS}, (SELECT count(*) FROM entries WHERE feed_id = f.id) "
             "FROM feeds f WHERE f.slug = ?",
             (slug,),
         ).fetchone()
         if row is None:
             raise FeedNotFound(slug)
-        return _feed(row)
+        return feed_from_row(row)
 
     def list_feeds(self) -> list[Feed]:
         rows = self.conn.execute(
-            f"SELECT {_FEED_COLUMNS}, coalesce(c.n, 0) FROM feeds f "
+            f"SELECT {FEED_COLUMNS}, coalesce(c.n, 0) FROM feeds f "
             "LEFT JOIN (SELECT feed_id, count(*) AS n FROM entries GROUP BY feed_id) c "
             "ON c.feed_id = f.id ORDER BY f.slug"
         ).fetchall()
-        return [_feed(row) for row in rows]
+        return [feed_from_row(row) for row in rows]
 
     def slug_taken(self, slug: str) -> bool:
         return (
@@ -281,12 +274,12 @@ class SqliteStorage:
         order = "ASC" if oldest_first else "DESC"
         where, params = ("WHERE e.feed_id = ?", [feed_id]) if feed_id is not None else ("", [])
         sql = (
-            f"SELECT {_ENTRY_COLUMNS} FROM entries e JOIN feeds f ON f.id = e.feed_id "
+            f"SELECT {ENTRY_COLUMNS} FROM entries e JOIN feeds f ON f.id = e.feed_id "
             f"JOIN versions v ON v.id = e.current_version {where} "
             f"ORDER BY e.published {order}, e.id {order} LIMIT ? OFFSET ?"
         )
         rows = self.conn.execute(sql, (*params, -1 if limit is None else limit, offset))
-        return [_entry(row) for row in rows]
+        return [entry_from_row(row) for row in rows]
 
     def get_entries(self, entry_ids: Sequence[int]) -> list[Entry]:
         found: dict[int, Entry] = {}
@@ -294,11 +287,11 @@ class SqliteStorage:
             chunk = list(entry_ids[start : start + 500])
             marks = ",".join("?" * len(chunk))
             for row in self.conn.execute(
-                f"SELECT {_ENTRY_COLUMNS} FROM entries e JOIN feeds f ON f.id = e.feed_id "
+                f"SELECT {ENTRY_COLUMNS} FROM entries e JOIN feeds f ON f.id = e.feed_id "
                 f"JOIN versions v ON v.id = e.current_version WHERE e.id IN ({marks})",
                 chunk,
             ):
-                found[row[0]] = _entry(row)
+                found[row[0]] = entry_from_row(row)
         return [found[i] for i in entry_ids if i in found]
 
     def get_entry(self, entry_id: int, with_versions: bool = True) -> Entry:
@@ -314,9 +307,9 @@ class SqliteStorage:
 
     def versions(self, entry_id: int) -> list[EntryVersion]:
         rows = self.conn.execute(
-            f"SELECT {_VERSION_COLUMNS} FROM versions WHERE entry_id = ? ORDER BY seq", (entry_id,)
+            f"SELECT {VERSION_COLUMNS} FROM versions WHERE entry_id = ? ORDER BY seq", (entry_id,)
         )
-        return [_version(row) for row in rows]
+        return [version_from_row(row) for row in rows]
 
     def get_document(self, sha: str) -> bytes:
         row = self.conn.execute("SELECT data FROM documents WHERE sha = ?", (sha,)).fetchone()
@@ -329,13 +322,13 @@ class SqliteStorage:
         last = 0
         while True:
             rows = self.conn.execute(
-                f"SELECT {_VERSION_COLUMNS} FROM versions WHERE id > ? AND entry_id IN "
+                f"SELECT {VERSION_COLUMNS} FROM versions WHERE id > ? AND entry_id IN "
                 "(SELECT id FROM entries WHERE feed_id = ?) ORDER BY id LIMIT 500",
                 (last, feed_id),
             ).fetchall()
             if not rows:
                 return
-            yield from (_version(row) for row in rows)
+            yield from (version_from_row(row) for row in rows)
             last = rows[-1][0]
 
     def rewrite_clean(self, rows: Sequence[tuple[int, str, str]]) -> None:
@@ -557,64 +550,4 @@ def _write_feed_state(
             state.clear_error,
             feed_id,
         ),
-    )
-
-
-def _feed(row: Sequence[Any]) -> Feed:
-    return Feed(
-        id=row[0],
-        slug=row[1],
-        name=row[2],
-        url=row[3],
-        site_url=row[4],
-        added_at=from_ms(row[5]),
-        last_updated=from_ms(row[6]) if row[6] is not None else None,
-        last_error=row[7],
-        etag=row[8],
-        last_modified=row[9],
-        status=row[10],
-        error_count=row[11],
-        next_check=from_ms(row[12]) if row[12] is not None else None,
-        settings=json.loads(row[13]),
-        last_doc_sha=row[14],
-        entry_count=row[15],
-    )
-
-
-def _entry(row: Sequence[Any]) -> Entry:
-    return Entry(
-        id=row[0],
-        feed_id=row[1],
-        feed_slug=row[2],
-        key=row[3],
-        guid=row[4],
-        title=row[5],
-        link=row[6],
-        published=from_ms(row[7]),
-        published_source=row[8],
-        updated=from_ms(row[9]) if row[9] is not None else None,
-        first_seen=from_ms(row[10]),
-        last_seen=from_ms(row[11]),
-        author=row[12],
-        raw_html=row[13],
-        content_html=row[14],
-        text=row[15],
-        version_count=row[16],
-    )
-
-
-def _version(row: Sequence[Any]) -> EntryVersion:
-    return EntryVersion(
-        id=row[0],
-        entry_id=row[1],
-        seq=row[2],
-        seen_at=from_ms(row[3]),
-        title=row[4],
-        link=row[5],
-        raw_html=row[6],
-        content_html=row[7],
-        text=row[8],
-        content_hash=row[9],
-        source=row[10],
-        document_sha=row[11],
     )

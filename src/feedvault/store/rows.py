@@ -1,6 +1,6 @@
-"""Column lists and row -> model conversion, kept apart so store.py stays about behaviour.
+"""Column lists and row -> model conversion shared by every backend.
 
-The columns and their order are SqliteStorage's, so both backends build identical models.
+Both stores select the same columns in the same order, so they build identical models.
 """
 
 from __future__ import annotations
