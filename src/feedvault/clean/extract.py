@@ -66,14 +66,20 @@ def _by_extractor(page_html: bytes | str, url: str) -> str | None:
         raise UsageError(
             "full-text extraction without a selector needs trafilatura: pip install trafilatura"
         ) from exc
-    result = trafilatura.extract(
-        page_html,
-        url=url,
-        output_format="html",
-        include_images=True,
-        include_links=True,
-        include_tables=True,
-        include_comments=False,
-        favor_precision=True,
-    )
+    try:
+        result = trafilatura.extract(
+            page_html,
+            url=url,
+            output_format="html",
+            include_images=True,
+            include_links=True,
+            include_tables=True,
+            include_comments=False,
+            favor_precision=True,
+        )
+    except ImportError as exc:  # its own lazy imports (jusText needs lxml_html_clean)
+        raise UsageError(
+            f"full-text extraction is not installed completely ({exc.name or exc}): "
+            "pip install 'feedvault[fulltext]'"
+        ) from exc
     return result if isinstance(result, str) and result.strip() else None
