@@ -158,19 +158,15 @@ class Vault:
         slugs: Sequence[str] | None = None,
         on_result: Callable[[UpdateResult], None] | None = None,
         *,
-        due_only: bool = False,
         stop: threading.Event | None = None,
     ) -> list[UpdateResult]:
         """Fetch and store the given feeds (all when None). Errors are per feed, never raised.
 
-        ``due_only`` takes only feeds whose next check has come; ``stop`` (set from a signal
-        handler) lets the fetches in flight finish and store, and starts nothing new.
+        ``stop`` (set from a signal handler) lets the fetches in flight finish and store,
+        and starts nothing new.
         """
         feeds = [self.store.get_feed(s) for s in slugs] if slugs else self.store.list_feeds()
         feeds = [f for f in feeds if f.url and (slugs or f.status != "gone")]
-        if due_only:
-            now = now_utc()
-            feeds = [f for f in feeds if f.next_check is None or f.next_check <= now]
         results: list[UpdateResult] = []
 
         def done(result: UpdateResult) -> None:

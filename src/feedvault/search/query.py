@@ -17,6 +17,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from feedvault.errors import SearchError
@@ -170,3 +171,17 @@ def parse_query(q: str) -> Query:
     if b.since is not None and b.until is not None and b.since > b.until:
         raise SearchError("since: is after until:")
     return Query(tuple(b.must), tuple(b.exclude), tuple(b.feeds), b.since, b.until)
+
+
+SORTS = ("newest", "relevance")
+
+
+def empty_page(sort: str, limit: int, offset: int, feed_ids: Sequence[int] | None) -> bool:
+    """Check a result-page request the same way for every backend.
+
+    Raises SearchError for an unknown sort; True when the page is empty whatever matches
+    (no room asked for, or an empty feed filter), so the backend need not run a query.
+    """
+    if sort not in SORTS:
+        raise SearchError(f"unknown sort {sort!r} (newest or relevance)")
+    return limit <= 0 or offset < 0 or (feed_ids is not None and not feed_ids)

@@ -21,10 +21,9 @@ from dataclasses import dataclass
 import psycopg
 from psycopg.rows import TupleRow
 
-from feedvault.errors import SearchError
 from feedvault.search.fold import fold
 from feedvault.search.plan import plan_term
-from feedvault.search.query import AnyOf, Query, Term
+from feedvault.search.query import AnyOf, Query, Term, empty_page
 from feedvault.search.tokens import CJK_RE, folded_tokens
 
 TITLE_WEIGHT = 3.0
@@ -193,9 +192,7 @@ def search(
     offset: int = 0,
 ) -> list[Hit]:
     """Entries matching ``query``, newest first (exact ``published`` order) or by relevance."""
-    if sort not in ("newest", "relevance"):
-        raise SearchError(f"unknown sort {sort!r} (newest or relevance)")
-    if limit <= 0 or offset < 0 or (feed_ids is not None and not feed_ids):
+    if empty_page(sort, limit, offset, feed_ids):
         return []
     where, params = _where(query, feed_ids, since, until)
     if sort == "relevance":

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from feedvault.errors import SearchError
 from feedvault.search.fold import fold
 from feedvault.search.plan import TermPlan, plan_term
-from feedvault.search.query import AnyOf, Query, Term
+from feedvault.search.query import AnyOf, Query, Term, empty_page
 from feedvault.search.tokens import cjk_chars, folded_tokens
 
 GRANULARITY = 60
@@ -256,9 +256,7 @@ def search(
     offset: int = 0,
 ) -> list[Hit]:
     """Entries matching ``query``, newest first (exact ``published`` order) or by bm25."""
-    if sort not in ("newest", "relevance"):
-        raise SearchError(f"unknown sort {sort!r} (newest or relevance)")
-    if limit <= 0 or offset < 0 or (feed_ids is not None and not feed_ids):
+    if empty_page(sort, limit, offset, feed_ids):
         return []
     plan = compile_query(query)
     lo, hi = _merge_bounds(query, since, until)
