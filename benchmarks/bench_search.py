@@ -110,9 +110,13 @@ def bench_queries(path: str, classes: dict[str, list[str]], repeat: int) -> None
     conn.close()
 
 
-def run(n: int, repeat: int) -> None:
+def run(n: int, repeat: int, keep: str | None = None) -> None:
     with tempfile.TemporaryDirectory(dir=os.environ.get("BENCH_TMP")) as tmp:
-        path = os.path.join(tmp, "bench.db")
+        path = keep or os.path.join(tmp, "bench.db")
+        if keep and os.path.exists(keep):
+            print(f"\n== reusing {keep} (built earlier; build figures not measured)")
+            bench_queries(path, query_classes(), repeat)
+            return
         secs, text_bytes = build(path, n)
         conn = sqlite3.connect(path)
         pages = conn.execute("PRAGMA page_count").fetchone()[0]
@@ -132,8 +136,13 @@ def main() -> None:
     ap.add_argument("--full", action="store_true", help="also 1,000,000 entries")
     ap.add_argument("-n", type=int, default=100_000, help="entries for the small run")
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument(
+        "--keep", metavar="PATH", help="build the index at PATH and keep it; reuse it if it exists"
+    )
     args = ap.parse_args()
-    run(args.n, args.repeat)
+    if args.keep and args.full:
+        ap.error("--keep takes one size: use -n N")
+    run(args.n, args.repeat, args.keep)
     if args.full:
         run(1_000_000, args.repeat)
 

@@ -233,8 +233,10 @@ def _merge_bounds(query: Query, since: int | None, until: int | None) -> tuple[i
     return (max(lo) if lo else None, min(hi) if hi else None)
 
 
-def _select(plan: Plan) -> str:
-    score = "-bm25(t.search_fts, 1.0, ?)" if plan.driver == "search_fts" else "0.0"
+def _select(plan: Plan, *, ranked: bool) -> str:
+    """Newest-first selects no score: bm25 counts every match of each phrase on its first call
+    (~30 ms for "the" at 100,000 entries), while the page itself needs ~20 rows."""
+    score = "-bm25(t.search_fts, 1.0, ?)" if ranked and plan.driver == "search_fts" else "0.0"
     return f"SELECT d.entry_id, d.published, t.rowid, {score} FROM {_from(plan)}"
 
 
@@ -261,13 +263,14 @@ def search(
     plan = compile_query(query)
     lo, hi = _merge_bounds(query, since, until)
     where, params = _where(conn, plan, feed_ids, lo, hi)
-    head: list[object] = [TITLE_WEIGHT] if plan.driver == "search_fts" else []
     if sort == "relevance":
-        sql = f"{_select(plan)} WHERE {where} ORDER BY 4 DESC, t.rowid DESC LIMIT ? OFFSET ?"
+        head: list[object] = [TITLE_WEIGHT] if plan.driver == "search_fts" else []
+        order = "ORDER BY 4 DESC, t.rowid DESC LIMIT ? OFFSET ?"
+        sql = f"{_select(plan, ranked=True)} WHERE {where} {order}"
         rows = conn.execute(sql, [*head, *params, limit, offset]).fetchall()
         return [Hit(int(r[0]), float(r[3])) for r in rows]
-    sql = f"{_select(plan)} WHERE {where} ORDER BY t.rowid DESC"
-    return _newest(conn.execute(sql, [*head, *params]), offset + limit)[offset:]
+    sql = f"{_select(plan, ranked=False)} WHERE {where} ORDER BY t.rowid DESC"
+    return _newest(conn.execute(sql, params), offset + limit)[offset:]
 
 
 def _newest(cursor: sqlite3.Cursor, need: int) -> list[Hit]:
