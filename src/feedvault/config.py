@@ -47,6 +47,7 @@ class Settings:
     max_bytes: int = 20 * 1024 * 1024
     per_host: int = 2
     concurrency: int = 16
+    workers: int | None = None  # processes that prepare updates; None: one per core, 0: none
     raw: dict[str, Any] = field(default_factory=dict)  # the whole config file, for later stages
 
 
@@ -74,6 +75,10 @@ def _settings(
 ) -> Settings:
     fetch = data.get("fetch", {}) if isinstance(data.get("fetch"), dict) else {}
     rules = tuple(Path(str(p)).expanduser() for p in data.get("clean", {}).get("rules", ()))
+    update = data.get("update", {}) if isinstance(data.get("update"), dict) else {}
+    workers = os.environ.get("FEEDVAULT_WORKERS", update.get("workers"))
+    if workers is not None and int(workers) < 0:
+        raise ValueError(f"workers must be 0 or more, not {workers}")
     return Settings(
         db=str(db_value),
         config_path=path if path.exists() else None,
@@ -83,6 +88,7 @@ def _settings(
         max_bytes=int(fetch.get("max_bytes", 20 * 1024 * 1024)),
         per_host=int(fetch.get("per_host", 2)),
         concurrency=int(fetch.get("concurrency", 16)),
+        workers=None if workers is None else int(workers),
         raw=data,
     )
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from feedvault.changes.noise import drop_noise
@@ -20,6 +20,7 @@ from feedvault.errors import ParseError
 from feedvault.models import Feed
 from feedvault.parse import parse_feed
 from feedvault.parse.model import ParsedEntry
+from feedvault.search.tokens import index_fields
 from feedvault.store.base import (
     EntryState,
     FeedStateUpdate,
@@ -28,6 +29,7 @@ from feedvault.store.base import (
     Storage,
     UpdateBatch,
 )
+from feedvault.timeutil import now_utc
 
 
 @dataclass(slots=True)
@@ -67,6 +69,26 @@ class Document:
     permanent_url: str | None = None
 
 
+class StaleDecision(Exception):
+    """The store changed between `prepare` and `commit` (another writer touched the feed)."""
+
+
+@dataclass(slots=True)
+class Prepared:
+    """One feed update computed but not written: `commit` stores it in one transaction.
+
+    Preparing (parse, decide, clean, tokenise) only reads the store, so it can run in another
+    process (feedvault.prepare_pool) while this one writes the previous feed. ``states`` is
+    what the decision assumed the store held for ``keys``; `commit` checks it when asked.
+    """
+
+    feed: Feed
+    result: UpdateResult
+    batch: UpdateBatch | None = None  # None when the document failed to parse
+    keys: tuple[str, ...] = ()
+    states: dict[str, EntryState] = field(default_factory=dict)
+
+
 def ingest(
     store: Storage,
     feed: Feed,
@@ -77,7 +99,20 @@ def ingest(
     next_check: Callable[[], datetime] | None = None,
     fail: Callable[[str], UpdateResult] | None = None,
 ) -> UpdateResult:
-    """Parse one feed document and store what is new or changed, all in one transaction.
+    """Parse one feed document and store what is new or changed, all in one transaction."""
+    prepared = prepare(store, feed, doc, seen_at=seen_at, rules=rules)
+    return commit(store, prepared, next_check=next_check, fail=fail)
+
+
+def prepare(
+    store: Storage,
+    feed: Feed,
+    doc: Document,
+    *,
+    seen_at: datetime,
+    rules: RuleSet | None = None,
+) -> Prepared:
+    """Everything of an update but the write; reads the store, never writes it.
 
     The same bytes as last time cost a hash: nothing is parsed (servers without ETag support
     and local files are re-read on every poll).
@@ -85,35 +120,28 @@ def ingest(
     sha = hashlib.sha256(doc.data).hexdigest()
     if sha == feed.last_doc_sha:
         state = FeedStateUpdate(
-            etag=doc.etag,
-            last_modified=doc.last_modified,
-            url=doc.permanent_url,
-            status="ok",
-            next_check=next_check() if next_check else None,
+            etag=doc.etag, last_modified=doc.last_modified, url=doc.permanent_url, status="ok"
         )
-        store.apply_update(feed.id, UpdateBatch(seen_at=seen_at, feed_state=state))
-        return UpdateResult(feed.slug, "not_modified", unchanged=feed.entry_count)
+        return Prepared(
+            feed,
+            UpdateResult(feed.slug, "not_modified", unchanged=feed.entry_count),
+            UpdateBatch(seen_at=seen_at, feed_state=state),
+        )
     try:
         parsed = parse_feed(doc.data, url=doc.url, content_type=doc.content_type)
     except ParseError as exc:
-        message = f"{feed.slug}: {exc}"
-        if fail is not None:
-            return fail(message)
-        store.record_feed_error(feed.id, message, seen_at)
-        return UpdateResult(feed.slug, status="error", error=message)
-    warning = "; ".join(parsed.warnings)[:500] or None
+        return Prepared(feed, UpdateResult(feed.slug, status="error", error=f"{feed.slug}: {exc}"))
     state = FeedStateUpdate(
         etag=doc.etag,
         last_modified=doc.last_modified,
         site_url=parsed.link,
         title=parsed.title or None,
         url=doc.permanent_url,
-        warning=warning,
+        warning="; ".join(parsed.warnings)[:500] or None,
         status="ok",
-        next_check=next_check() if next_check else None,
         document_sha=sha,
     )
-    result = store_entries(
+    prepared = prepare_entries(
         store,
         feed,
         parsed.entries,
@@ -123,7 +151,34 @@ def ingest(
         doc=doc,
         feed_state=state,
     )
-    result.warnings = parsed.warnings
+    prepared.result.warnings = parsed.warnings
+    return prepared
+
+
+def commit(
+    store: Storage,
+    prepared: Prepared,
+    *,
+    next_check: Callable[[], datetime] | None = None,
+    fail: Callable[[str], UpdateResult] | None = None,
+    verify: bool = False,
+) -> UpdateResult:
+    """Write a prepared update. With ``verify``, raise `StaleDecision` instead when the
+    feed's stored entries are no longer what `prepare` saw."""
+    result, batch = prepared.result, prepared.batch
+    if batch is None:
+        message = result.error or f"{prepared.feed.slug}: nothing to store"
+        if fail is not None:
+            return fail(message)
+        store.record_feed_error(prepared.feed.id, message, now_utc())
+        return result
+    if verify and store.entry_states(prepared.feed.id, prepared.keys) != prepared.states:
+        raise StaleDecision(prepared.feed.slug)
+    if next_check is not None:
+        batch = replace(batch, feed_state=replace(batch.feed_state, next_check=next_check()))
+    counts = store.apply_update(prepared.feed.id, batch)
+    if result.status == "ok":
+        result.new, result.changed, result.unchanged = counts.new, counts.changed, counts.unchanged
     return result
 
 
@@ -136,12 +191,31 @@ def store_entries(
     rules: RuleSet | None = None,
     site_link: str | None = None,
     source: str = "feed",
+) -> UpdateResult:
+    """Decide, clean and write entries of one feed (archive files, full-text pages)."""
+    prepared = prepare_entries(
+        store, feed, entries, seen_at=seen_at, rules=rules, site_link=site_link, source=source
+    )
+    return commit(store, prepared)
+
+
+def prepare_entries(
+    store: Storage,
+    feed: Feed,
+    entries: Sequence[ParsedEntry],
+    *,
+    seen_at: datetime,
+    rules: RuleSet | None = None,
+    site_link: str | None = None,
+    source: str = "feed",
     doc: Document | None = None,
     feed_state: FeedStateUpdate | None = None,
-) -> UpdateResult:
-    """Decide, clean and write entries of one feed (from a feed document or archive files)."""
+) -> Prepared:
+    """Decide and clean entries of one feed; each new or changed one is cleaned and
+    tokenised for the search index exactly once, here."""
     cands, _ = candidates(entries)
-    states = store.entry_states(feed.id, [c.key for c in cands])
+    keys = tuple(c.key for c in cands)
+    states = store.entry_states(feed.id, keys)
     decision = drop_noise(store, decide(cands, states), feed_slug=feed.slug, rules=rules)
     ctx = _Context(feed, site_link, rules, source)
     new_entries = [_new_entry(c, ctx, seen_at) for c in decision.new]
@@ -159,13 +233,11 @@ def store_entries(
         document_url=doc.url if doc else None,
         document_type=doc.content_type if doc else None,
         feed_state=feed_state or FeedStateUpdate(clear_error=False),
-        feed_keys=[c.key for c in cands] if doc is not None else None,
+        feed_keys=list(keys) if doc is not None else None,
     )
-    counts = store.apply_update(feed.id, batch)
     touched = tuple(c.key for c in decision.new) + tuple(c.key for _, c in decision.changed)
-    return UpdateResult(
-        feed.slug, "ok", counts.new, counts.changed, counts.unchanged, touched_keys=touched
-    )
+    result = UpdateResult(feed.slug, "ok", touched_keys=touched)
+    return Prepared(feed, result, batch, keys, states)
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,6 +265,7 @@ def _version(cand: Candidate, ctx: _Context) -> tuple[NewVersion, datetime | Non
         text=cleaned.text,
         content_hash=cand.content_hash,
         source=ctx.source,
+        index=index_fields(entry.title, cleaned.text),
     )
     return version, cleaned.date_hint
 

@@ -10,8 +10,9 @@ with feedvault.open_vault("news.db") as vault:
 
 from __future__ import annotations
 
+import hashlib
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -29,7 +30,7 @@ from feedvault.errors import (
 )
 from feedvault.models import Entry, Feed
 from feedvault.naming import slug_from_source, slugify, unique_slug
-from feedvault.pipeline import Document, UpdateResult, ingest
+from feedvault.pipeline import Document, Prepared, StaleDecision, UpdateResult, commit, ingest
 from feedvault.schedule import next_check
 from feedvault.store import FeedSpec, Storage, open_storage
 from feedvault.store.base import FeedStateUpdate, UpdateBatch
@@ -40,6 +41,7 @@ if TYPE_CHECKING:
     from feedvault.clean import RuleSet
     from feedvault.fetch.client import Fetcher, FetchResult
     from feedvault.importer import ImportResult
+    from feedvault.search.query import Query
 
 
 def open_vault(db: str | None = None, *, settings: Settings | None = None) -> Vault:
@@ -176,10 +178,7 @@ class Vault:
 
         local = [f for f in feeds if f.url and f.url.startswith("file://")]
         remote = [f for f in feeds if f.url and not f.url.startswith("file://")]
-        for feed in local:
-            if stop is not None and stop.is_set():
-                break
-            done(self._update_local(feed))
+        self._update_local_all(local, done, stop)
         if remote:
             self._update_remote(remote, done, stop)
         return results
@@ -194,7 +193,9 @@ class Vault:
 
     def _ingest(self, feed: Feed, doc: Document) -> UpdateResult:
         now = now_utc()
-        result = self._ingest_document(feed, doc, now)
+        return self._after_ingest(feed, self._ingest_document(feed, doc, now))
+
+    def _after_ingest(self, feed: Feed, result: UpdateResult) -> UpdateResult:
         if result.touched_keys and feed.settings.get("full_text"):
             from feedvault.fulltext import fetch_full_text
 
@@ -245,13 +246,78 @@ class Vault:
         return UpdateResult(feed.slug, status or "error", error=message)
 
     def _update_local(self, feed: Feed) -> UpdateResult:
+        doc = self._read_local(feed)
+        return doc if isinstance(doc, UpdateResult) else self._ingest(feed, doc)
+
+    def _read_local(self, feed: Feed) -> Document | UpdateResult:
         assert feed.url is not None
         path = Path(feed.url.removeprefix("file://"))
         try:
-            data = path.read_bytes()
+            return Document(path.read_bytes(), feed.url)
         except OSError as exc:
             return self._fail(feed, f"{feed.slug}: cannot read {path}: {exc.strerror}")
-        return self._ingest(feed, Document(data, feed.url))
+
+    def _prepare_workers(self, documents: int) -> int:
+        """How many preparing processes an update of ``documents`` documents should use."""
+        from feedvault.prepare_pool import MIN_DOCUMENTS, can_share, default_workers
+
+        wanted = self.settings.workers
+        workers = default_workers() if wanted is None else wanted
+        if documents < MIN_DOCUMENTS or not can_share(self.settings.db):
+            return 0
+        return workers
+
+    def _update_local_all(
+        self,
+        feeds: list[Feed],
+        done: Callable[[UpdateResult], None],
+        stop: threading.Event | None,
+    ) -> None:
+        """Local files, in order; many of them are prepared by worker processes."""
+        workers = self._prepare_workers(len(feeds))
+        if not workers:
+            for feed in feeds:
+                if stop is not None and stop.is_set():
+                    break
+                done(self._update_local(feed))
+            return
+        from feedvault.prepare_pool import PreparePool
+
+        def jobs() -> Iterator[tuple[Feed, Document]]:
+            for feed in feeds:
+                if stop is not None and stop.is_set():
+                    return
+                doc = self._read_local(feed)
+                if isinstance(doc, UpdateResult):
+                    done(doc)
+                elif hashlib.sha256(doc.data).hexdigest() == feed.last_doc_sha:
+                    done(self._ingest(feed, doc))  # unchanged bytes: a hash, not worth a worker
+                else:
+                    yield feed, doc
+
+        with PreparePool(self.settings, workers) as pool:
+            for feed, doc, prepared in pool.run(jobs(), now_utc):
+                done(self._commit_prepared(feed, doc, prepared))
+
+    def _commit_prepared(
+        self, feed: Feed, doc: Document, prepared: Prepared | Exception
+    ) -> UpdateResult:
+        """Write what a worker prepared; redo the feed here if the worker failed or the
+        store changed under it."""
+        if isinstance(prepared, Exception):
+            return self._ingest(feed, doc)
+        now = prepared.batch.seen_at if prepared.batch is not None else now_utc()
+        try:
+            result = commit(
+                self.store,
+                prepared,
+                next_check=lambda: self._next_check(feed, now),
+                fail=lambda message: self._fail(feed, message),
+                verify=True,
+            )
+        except StaleDecision:
+            return self._ingest(feed, doc)
+        return self._after_ingest(feed, result)
 
     def _update_remote(
         self, feeds: list[Feed], done: Callable[[UpdateResult], None], stop: threading.Event | None
@@ -264,6 +330,7 @@ class Vault:
             FetchRequest(f.url or "", etag=f.etag, last_modified=f.last_modified, key=f.id)
             for f in feeds
         ]
+
         def store(req: FetchRequest, outcome: FetchResult | FetchError) -> None:
             feed = by_id[int(str(req.key))]
             try:
@@ -335,11 +402,13 @@ class Vault:
         limit: int = 20,
         offset: int = 0,
         sort: str = "newest",
+        snippet: Callable[[Entry, Query], str] | None = None,
     ) -> list[SearchHit]:
         """Entries matching ``query`` (the query language of docs/search.md), with snippets.
 
         Newest first by default; ``sort="relevance"`` ranks by bm25. A query that cannot be
-        understood raises SearchError with a one-line reason.
+        understood raises SearchError with a one-line reason. ``snippet`` replaces the
+        snippet maker (the web app puts a cache in front of it).
         """
         from feedvault.search.query import parse_query
         from feedvault.search.snippet import make_snippet
@@ -363,12 +432,9 @@ class Vault:
             offset=offset,
         )
         entries = {e.id: e for e in self.store.get_entries([h.entry_id for h in hits])}
+        make = snippet or (lambda e, q: make_snippet(e.title, e.text, q))
         return [
-            SearchHit(
-                entries[h.entry_id],
-                make_snippet(entries[h.entry_id].title, entries[h.entry_id].text, parsed),
-                h.score,
-            )
+            SearchHit(entries[h.entry_id], make(entries[h.entry_id], parsed), h.score)
             for h in hits
             if h.entry_id in entries
         ]

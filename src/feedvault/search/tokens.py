@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from feedvault.search.fold import fold
 
@@ -66,3 +67,20 @@ def folded_tokens(folded: str) -> str:
 def cjk_chars(folded: str) -> set[str]:
     """The distinct CJK characters of folded text (deduplicated before the regex runs)."""
     return set(CJK_CHAR_RE.findall("".join(set(folded))))
+
+
+@dataclass(frozen=True, slots=True)
+class IndexFields:
+    """What the search index stores for one version, computed once where it was cleaned
+    (possibly another process), so that the writer only inserts."""
+
+    title: str  # space-separated tokens of the folded title
+    body: str  # the same for the cleaned text
+    chars: str  # the distinct CJK characters of both, space-separated
+
+
+def index_fields(title: str, text: str) -> IndexFields:
+    """Fold and tokenise a version's title and cleaned text for either search backend."""
+    head, body = fold(title), fold(text)
+    chars = " ".join(cjk_chars(head + "\n" + body))
+    return IndexFields(folded_tokens(head), folded_tokens(body), chars)

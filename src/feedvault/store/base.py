@@ -9,10 +9,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from feedvault.models import Entry, EntryVersion, Feed
 from feedvault.search.query import Query
+
+if TYPE_CHECKING:
+    from feedvault.search.tokens import IndexFields
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +47,7 @@ class NewVersion:
     text: str
     content_hash: str
     source: str = "feed"
+    index: IndexFields | None = None  # search tokens, when the preparing stage made them
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,10 +26,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from feedvault.errors import SearchError
-from feedvault.search.fold import fold
 from feedvault.search.plan import TermPlan, plan_term
 from feedvault.search.query import AnyOf, Query, Term, empty_page
-from feedvault.search.tokens import cjk_chars, folded_tokens
+from feedvault.search.tokens import IndexFields, index_fields
 
 GRANULARITY = 60
 _SCHEMA = (
@@ -110,11 +109,15 @@ def index_entry(
 
 
 def index_entries(
-    conn: sqlite3.Connection, feed_id: int, rows: Sequence[tuple[int, int, str, str]]
+    conn: sqlite3.Connection,
+    feed_id: int,
+    rows: Sequence[tuple[int, int, str, str]],
+    fields: Sequence[IndexFields | None] | None = None,
 ) -> None:
     """Index (or re-index) ``(entry_id, published, title, text)`` rows of one feed.
 
-    One ``executemany`` per table: each row's text is folded and tokenised exactly once.
+    ``fields`` holds tokens made earlier (by the preparing stage) for some rows; the rest are
+    folded and tokenised here. One ``executemany`` per table.
     """
     if not rows:
         return
@@ -126,13 +129,14 @@ def index_entries(
         _bump_meta(conn, "ghosts", cur.rowcount, add=True)
     taken: set[int] = set()
     docs, fts, chars = [], [], []
-    for entry_id, published, title, text in rows:
-        head, body = fold(title), fold(text)
+    for i, (entry_id, published, title, text) in enumerate(rows):
+        made = fields[i] if fields is not None else None
+        f = made or index_fields(title, text)
         rowid = _allocate_rowid(conn, entry_id, published, taken)
         taken.add(rowid)
         docs.append((rowid, entry_id, feed_id, published))
-        fts.append((rowid, folded_tokens(body), folded_tokens(head)))
-        chars.append((rowid, " ".join(cjk_chars(head + "\n" + body))))
+        fts.append((rowid, f.body, f.title))
+        chars.append((rowid, f.chars))
     conn.executemany(
         "INSERT INTO search_doc(rowid, entry_id, feed_id, published) VALUES(?, ?, ?, ?)", docs
     )

@@ -10,6 +10,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from feedvault.changes import sqlite as changes_sqlite
 from feedvault.errors import EntryNotFound, FeedNotFound, StorageError, UsageError
@@ -33,6 +34,9 @@ from feedvault.store.rows import (
 from feedvault.store.sqlite import schema
 from feedvault.store.sqlite.search_index import Hit
 from feedvault.timeutil import from_ms, to_ms
+
+if TYPE_CHECKING:
+    from feedvault.search.tokens import IndexFields
 
 
 class SqliteStorage:
@@ -214,6 +218,7 @@ class SqliteStorage:
         with self.transaction() as conn:
             doc_sha = _store_document(conn, feed_id, batch, seen)
             indexed: list[tuple[int, int, str, str]] = []
+            fields: list[IndexFields | None] = []
             for new in batch.new_entries:
                 cur = conn.execute(
                     "INSERT INTO entries (feed_id, key, guid, published, published_source, "
@@ -236,6 +241,7 @@ class SqliteStorage:
                 indexed.append(
                     (entry_id, to_ms(new.published), new.version.title, new.version.text)
                 )
+                fields.append(new.version.index)
             for entry_id, version, published in batch.changed:
                 seq = conn.execute(
                     "SELECT version_count + 1 FROM entries WHERE id = ?", (entry_id,)
@@ -251,11 +257,12 @@ class SqliteStorage:
                     "SELECT published FROM entries WHERE id = ?", (entry_id,)
                 ).fetchone()
                 indexed.append((entry_id, row[0], version.title, version.text))
+                fields.append(version.index)
             conn.executemany(
                 "UPDATE entries SET last_seen = ? WHERE id = ?",
                 [(seen, entry_id) for entry_id in batch.unchanged_ids],
             )
-            _index(conn, feed_id, indexed)
+            _index(conn, feed_id, indexed, fields)
             _write_feed_state(conn, feed_id, batch, seen)
             changes_sqlite.record_update(
                 conn, feed_id, [e for e, _, _ in batch.changed], batch.feed_keys, seen, doc_sha
@@ -503,13 +510,18 @@ def _insert_version(
     )
 
 
-def _index(conn: sqlite3.Connection, feed_id: int, rows: list[tuple[int, int, str, str]]) -> None:
+def _index(
+    conn: sqlite3.Connection,
+    feed_id: int,
+    rows: list[tuple[int, int, str, str]],
+    fields: list[IndexFields | None] | None = None,
+) -> None:
     if not rows:
         return
     from feedvault.store.sqlite import search_index
 
     search_index.index_entries(
-        conn, feed_id, [(eid, ms // 1000, title, text) for eid, ms, title, text in rows]
+        conn, feed_id, [(eid, ms // 1000, title, text) for eid, ms, title, text in rows], fields
     )
 
 

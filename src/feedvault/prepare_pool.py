@@ -1,0 +1,205 @@
+"""Prepare feed updates in worker processes while this process writes them.
+
+An update's CPU splits in two: preparing (lxml parse, decide, nh3 and the site rules,
+folding and tokenising for search) and writing (SQLite/FTS5 inserts, commit). Preparing only
+reads the store, so worker processes do it for the next feeds while this process, the only
+writer, commits the previous ones; on two cores that overlaps the two halves.
+
+Each worker opens its own read connection. `commit(verify=True)` checks that the store still holds
+what a worker saw; if another writer touched the feed in between, the feed is prepared again
+here, so a race costs time, never a wrong version.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import queue
+import subprocess
+import sys
+import threading
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from feedvault.models import Feed
+from feedvault.pipeline import Document, Prepared, prepare
+
+if TYPE_CHECKING:
+    from feedvault.clean import RuleSet
+    from feedvault.config import Settings
+    from feedvault.store.base import Storage
+
+# Below this many documents the workers' start-up (~0.5 s: imports, the fold table) costs
+# more than it saves.
+MIN_DOCUMENTS = 12
+
+
+def default_workers() -> int:
+    """One preparing process per core, at most four (the writer is the limit beyond that)."""
+    return max(1, min(4, os.cpu_count() or 1))
+
+
+def can_share(db: str) -> bool:
+    """Workers need their own connection to the same vault: not for in-memory SQLite."""
+    return db != ":memory:" and not db.startswith("file::memory:")
+
+
+class _Worker:
+    """The per-process state of a worker: its own store connection and compiled rules."""
+
+    store: Storage | None = None
+    rules: RuleSet | None = None
+
+
+def _start(settings: Settings) -> None:
+    from feedvault.clean import load_rules
+    from feedvault.search.fold import fold
+    from feedvault.store import open_storage
+
+    _Worker.store = open_storage(settings.db)
+    _Worker.rules = load_rules(settings.rules_files)
+    fold("預熱")  # build the fold table now, not inside the first feed's timing
+
+
+def _prepare(feed: Feed, doc: Document, seen_at: datetime) -> Prepared:
+    assert _Worker.store is not None, "worker not started"
+    return prepare(_Worker.store, feed, doc, seen_at=seen_at, rules=_Worker.rules)
+
+
+class _Process:
+    """One worker process and the two threads that keep its pipes moving, so that neither
+    side ever waits on a full pipe while the other waits on it."""
+
+    def __init__(self, settings: Settings) -> None:
+        package_root = str(Path(__file__).resolve().parents[1])
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join([package_root, *sys.path])}
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "feedvault.prepare_pool"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            env=env,
+        )
+        self.jobs: queue.SimpleQueue[object] = queue.SimpleQueue()
+        self.results: queue.SimpleQueue[Prepared | Exception] = queue.SimpleQueue()
+        self.jobs.put(settings)
+        threading.Thread(target=self._write, daemon=True).start()
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _write(self) -> None:
+        assert self.proc.stdin is not None
+        try:
+            while (job := self.jobs.get()) is not _STOP:
+                pickle.dump(job, self.proc.stdin, pickle.HIGHEST_PROTOCOL)
+                self.proc.stdin.flush()
+        except OSError:  # the worker died; _read reports it
+            pass
+        finally:
+            self.proc.stdin.close()
+
+    def _read(self) -> None:
+        assert self.proc.stdout is not None
+        while True:
+            try:
+                result = pickle.load(self.proc.stdout)
+            except (EOFError, OSError, pickle.UnpicklingError):
+                self.results.put(_WorkerDied("a preparing worker process stopped"))
+                return
+            self.results.put(result)
+
+    def close(self) -> None:
+        self.jobs.put(_STOP)
+        try:
+            self.proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+
+class _WorkerDied(Exception):
+    pass
+
+
+_STOP = object()
+
+
+class PreparePool:
+    """Worker processes that prepare updates; `run` yields them in submission order.
+
+    Workers are plain subprocesses (``python -m feedvault.prepare_pool``) speaking pickle
+    over pipes: multiprocessing's spawn would re-run the caller's main script, and fork would
+    copy this process's open database handle and threads.
+    """
+
+    def __init__(self, settings: Settings, workers: int) -> None:
+        self._settings = settings
+        self._workers = workers
+        self._procs: list[_Process] = []  # started with the first job
+        self._depth = 2 * workers + 1  # queued work enough that no worker waits on the writer
+
+    def run(
+        self, jobs: Iterable[tuple[Feed, Document]], seen_at: Callable[[], datetime]
+    ) -> Iterator[tuple[Feed, Document, Prepared | Exception]]:
+        """Prepare each ``(feed, document)``; yield them in order with the prepared update,
+        or the exception a worker raised (the caller then does that feed itself)."""
+        pending: deque[tuple[Feed, Document, _Process]] = deque()
+        for n, (feed, doc) in enumerate(jobs):
+            if not self._procs:
+                self._procs = [_Process(self._settings) for _ in range(self._workers)]
+            proc = self._procs[n % len(self._procs)]
+            proc.jobs.put((feed, doc, seen_at()))
+            pending.append((feed, doc, proc))
+            while len(pending) > self._depth:
+                yield self._collect(*pending.popleft())
+        while pending:
+            yield self._collect(*pending.popleft())
+
+    @staticmethod
+    def _collect(
+        feed: Feed, doc: Document, proc: _Process
+    ) -> tuple[Feed, Document, Prepared | Exception]:
+        result = proc.results.get()
+        if isinstance(result, _WorkerDied):
+            proc.results.put(result)  # every later job of that worker gets the same answer
+        return feed, doc, result
+
+    def close(self) -> None:
+        for proc in self._procs:
+            proc.close()
+
+    def __enter__(self) -> PreparePool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _serve() -> None:
+    """A worker's loop: settings first, then jobs until stdin closes. Results go to a copy
+    of stdout; stdout itself points at stderr, so a stray print cannot corrupt the stream."""
+    inp = sys.stdin.buffer
+    out = os.fdopen(os.dup(1), "wb")
+    os.dup2(2, 1)
+    try:
+        _start(pickle.load(inp))
+    except Exception as exc:  # the writer notices the closed pipe and does the work itself
+        print(f"feedvault: a preparing worker could not start: {exc}", file=sys.stderr)
+        return
+    while True:
+        try:
+            feed, doc, seen_at = pickle.load(inp)
+        except EOFError:
+            return
+        result: Prepared | Exception
+        try:
+            result = _prepare(feed, doc, seen_at)
+        except Exception as exc:  # reported to the writer, which redoes the feed itself
+            result = RuntimeError(f"{feed.slug}: {type(exc).__name__}: {exc}")
+        pickle.dump(result, out, pickle.HIGHEST_PROTOCOL)
+        out.flush()
+
+
+if __name__ == "__main__":
+    _serve()
