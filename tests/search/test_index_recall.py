@@ -138,3 +138,15 @@ def test_mixed_script_terms(conn) -> None:  # type: ignore[no-untyped-def]
     assert 30_001 in _ids(conn, '"covid 19 疫苗"')
     assert 30_001 not in _ids(conn, "bbc中文网报道")
     assert re.fullmatch(r"\d+", str(si.count(conn, parse_query("中文网"))))
+
+
+def test_an_entry_edited_hundreds_of_times_stays_searchable() -> None:
+    """Each re-index leaves a ghost in the old slot; a live blog edited every minute must not
+    run out of slots near its publication time (it did after ~200 edits)."""
+    conn = sqlite3.connect(":memory:")
+    si.create_schema(conn)
+    for n in range(400):
+        si.index_entry(conn, 1, 1, 1_704_068_700, "直播", f"第{n}次更新 美国大选")
+    assert _ids(conn, "美国大选") == {1}
+    assert _ids(conn, "第399次") == {1}
+    assert _ids(conn, "第398次") == set()

@@ -41,6 +41,7 @@ _SCHEMA = (
     "tokenize='ascii', content='', detail=none, columnsize=0)",
 )
 TITLE_WEIGHT = 3.0
+_RNG = random.Random()
 
 
 @dataclass(frozen=True)
@@ -78,11 +79,12 @@ def _allocate_rowid(
 ) -> int:
     """The first free slot at or after published's minute: a few steps, then random jumps
     in a doubling window, so a burst of n equal times costs O(log n) probes per entry.
-    ``taken`` holds slots given out in this batch but not yet inserted."""
+    ``taken`` holds slots given out in this batch but not yet inserted. The jumps are not
+    seeded by the entry: each re-index of an often edited entry leaves a ghost in its slot,
+    so the same sequence would run out of free slots after ~200 edits."""
     base = published // GRANULARITY
-    rng = random.Random(entry_id)
     for attempt in range(200):
-        cand = base + attempt if attempt < 4 else base + rng.randrange(1, 2 << min(attempt, 60))
+        cand = base + attempt if attempt < 4 else base + _RNG.randrange(1, 2 << min(attempt, 60))
         if taken is not None and cand in taken:
             continue
         if conn.execute("SELECT 1 FROM search_doc WHERE rowid = ?", (cand,)).fetchone() is None:
