@@ -16,10 +16,11 @@ from starlette.routing import Route
 
 from feedvault.changes import backend as changes_backend
 from feedvault.changes.model import KINDS, Change
-from feedvault.changes.report import changes_atom, describe
+from feedvault.changes.report import changes_atom
 from feedvault.errors import UsageError
 from feedvault.export.atom import AtomFeedInfo, entry_urn
 from feedvault.web.context import Ctx
+from feedvault.web.evidence import describe
 from feedvault.web.guard import api_error, error_page, feed_reader, json_response, page
 from feedvault.web.views import fmt_dt, page_number
 
@@ -45,8 +46,11 @@ class ChangeFilter:
     since: date | None
 
     def as_query(self) -> dict[str, str]:
-        pairs = {"kind": self.kind or "", "feed": self.feed or "",
-                 "since": self.since.isoformat() if self.since else ""}
+        pairs = {
+            "kind": self.kind or "",
+            "feed": self.feed or "",
+            "since": self.since.isoformat() if self.since else "",
+        }
         return {k: v for k, v in pairs.items() if v}
 
     def since_ms(self) -> int | None:
@@ -108,9 +112,13 @@ def day_groups(rows: list[ChangeRow]) -> list[tuple[str, list[ChangeRow]]]:
     return groups
 
 
-def _row(change: Change) -> ChangeRow:
-    return ChangeRow(change, change_path(change),
-                     describe(change.kind, change.how, change.evidence), fmt_dt(change.at))
+def _row(ctx: Ctx, change: Change) -> ChangeRow:
+    return ChangeRow(
+        change,
+        change_path(change),
+        describe(ctx.t, change.kind, change.how, change.evidence),
+        fmt_dt(change.at),
+    )
 
 
 def changes_page(ctx: Ctx) -> Response:
@@ -123,18 +131,33 @@ def changes_page(ctx: Ctx) -> Response:
         found = fetch_changes(ctx, f, number * PAGE_SIZE + 1)
     except Unavailable as exc:
         return _render(ctx, f, [], number, False, unavailable=str(exc), status=501)
-    rows = [_row(c) for c in found[(number - 1) * PAGE_SIZE:number * PAGE_SIZE]]
+    rows = [_row(ctx, c) for c in found[(number - 1) * PAGE_SIZE : number * PAGE_SIZE]]
     has_next = len(found) > number * PAGE_SIZE and number < MAX_PAGES
     return _render(ctx, f, rows, number, has_next)
 
 
-def _render(ctx: Ctx, f: ChangeFilter, rows: list[ChangeRow], number: int, has_next: bool,
-            unavailable: str | None = None, status: int = 200) -> Response:
-    feeds = ctx.vault.feeds()
+def _render(
+    ctx: Ctx,
+    f: ChangeFilter,
+    rows: list[ChangeRow],
+    number: int,
+    has_next: bool,
+    unavailable: str | None = None,
+    status: int = 200,
+) -> Response:
+    feeds = ctx.state.feeds_for_filter(ctx.vault)
     return ctx.render(
-        "changes.html", status=status, f=f, groups=day_groups(rows), number=number,
-        has_next=has_next, kinds=KINDS, feeds=feeds, names={x.slug: x.name for x in feeds},
-        unavailable=unavailable, atom_query=urlencode(f.as_query()),
+        "changes.html",
+        status=status,
+        f=f,
+        groups=day_groups(rows),
+        number=number,
+        has_next=has_next,
+        kinds=KINDS,
+        feeds=feeds,
+        names={x.slug: x.name for x in feeds},
+        unavailable=unavailable,
+        atom_query=urlencode(f.as_query()),
     )
 
 

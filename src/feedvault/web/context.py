@@ -22,11 +22,16 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
 from feedvault.config import Settings
+from feedvault.models import Feed
 from feedvault.vault import Vault, open_vault
 from feedvault.web import security
+from feedvault.web.cache import Lru, SnippetCache
 from feedvault.web.i18n import LANG_COOKIE, choose_lang, translate
+from feedvault.web.views import Chart
 
 HERE = Path(__file__).parent
+FEED_LIST_SECONDS = 10.0  # a feed added by another process shows in filter menus this late
+CHART_SECONDS = 300.0  # front page charts also renew whenever a feed's count or update changes
 
 
 class WebState:
@@ -38,6 +43,9 @@ class WebState:
         self._lock = threading.RLock()
         self._secret: bytes | None = None
         self._all: list[Vault] = []
+        self.snippets = SnippetCache()
+        self.feed_list: Lru[list[Feed]] = Lru(1, ttl=FEED_LIST_SECONDS)
+        self.charts: Lru[Chart] = Lru(1000, ttl=CHART_SECONDS)
         self.templates = jinja2.Environment(
             loader=jinja2.FileSystemLoader(HERE / "templates"),
             autoescape=True,
@@ -54,6 +62,16 @@ class WebState:
             with self._lock:
                 self._all.append(vault)
         return vault
+
+    def feeds_for_filter(self, vault: Vault) -> list[Feed]:
+        """The feeds for a page's filter menu: slugs and names, up to seconds old (listing
+        them counts every feed's entries, a fifth of a search page at 100,000 entries)."""
+        return self.feed_list.get("feeds", vault.feeds)
+
+    def changed(self) -> None:
+        """Forget what a change made here (an admin POST) may have made stale."""
+        self.feed_list.clear()
+        self.charts.clear()
 
     def secret(self) -> bytes:
         if self._secret is None:
@@ -137,27 +155,33 @@ class Ctx:
         """Write the session and language cookies the request changed."""
         if self.new_session:
             response.set_cookie(
-                security.SESSION_COOKIE, security.sign_session(self.state.secret(), self.session),
-                max_age=security.SESSION_AGE, httponly=True, samesite="lax",
-                secure=self.request.url.scheme == "https", path="/",
+                security.SESSION_COOKIE,
+                security.sign_session(self.state.secret(), self.session),
+                max_age=security.SESSION_AGE,
+                httponly=True,
+                samesite="lax",
+                secure=self.request.url.scheme == "https",
+                path="/",
             )
         if self.set_lang:
-            response.set_cookie(LANG_COOKIE, self.set_lang, max_age=365 * 86400,
-                                samesite="lax", path="/")
+            response.set_cookie(
+                LANG_COOKIE, self.set_lang, max_age=365 * 86400, samesite="lax", path="/"
+            )
         return response
 
     def render(self, template: str, status: int = 200, **values: Any) -> Response:
         page = self.state.templates.get_template(template).render(
-            ctx=self, t=self.t, lang=self.lang, **values)
+            ctx=self, t=self.t, lang=self.lang, **values
+        )
         return self.finish(HTMLResponse(page, status_code=status))
 
 
 def make_ctx(request: Request, state: WebState) -> Ctx:
     query_lang = request.query_params.get("lang")
-    lang = choose_lang(query_lang, request.cookies.get(LANG_COOKIE),
-                       request.headers.get("accept-language"))
-    session = security.read_session(state.secret(),
-                                    request.cookies.get(security.SESSION_COOKIE))
+    lang = choose_lang(
+        query_lang, request.cookies.get(LANG_COOKIE), request.headers.get("accept-language")
+    )
+    session = security.read_session(state.secret(), request.cookies.get(security.SESSION_COOKIE))
     ctx = Ctx(request, state, state.vault(), lang, session)
     if query_lang == lang and request.cookies.get(LANG_COOKIE) != lang:
         ctx.set_lang = lang

@@ -43,19 +43,23 @@ def _reader_allowed(ctx: Ctx) -> bool:
 
 
 def _login_redirect(ctx: Ctx) -> Response:
-    target = quote(ctx.request.url.path + ("?" + ctx.request.url.query
-                                           if ctx.request.url.query else ""), safe="")
+    target = quote(
+        ctx.request.url.path + ("?" + ctx.request.url.query if ctx.request.url.query else ""),
+        safe="",
+    )
     return ctx.finish(RedirectResponse(f"/admin/login?next={target}", status_code=303))
 
 
 def error_page(ctx: Ctx, status: int, message: str) -> Response:
     titles = {404: "not_found", 403: "forbidden", 400: "bad_request"}
-    return ctx.render("error.html", status=status, title=ctx.t(titles.get(status, "error")),
-                      message=message)
+    return ctx.render(
+        "error.html", status=status, title=ctx.t(titles.get(status, "error")), message=message
+    )
 
 
 def page(handler: Callable[[Ctx], Response], *, public: bool = False) -> Endpoint:
     """An HTML page that reads: snapshot, private check, 404 for unknown feeds/entries."""
+
     def endpoint(request: Request) -> Response:
         ctx = make_ctx(request, web_state(request))
         if not public and not _reader_allowed(ctx):
@@ -67,6 +71,7 @@ def page(handler: Callable[[Ctx], Response], *, public: bool = False) -> Endpoin
             return error_page(ctx, 404, str(exc))
         except SearchError as exc:
             return error_page(ctx, 400, str(exc))
+
     endpoint.__name__ = handler.__name__
     return endpoint
 
@@ -77,6 +82,7 @@ def api_error(status: int, message: str) -> JSONResponse:
 
 def feed_reader(handler: Callable[[Ctx], Response]) -> Endpoint:
     """JSON API and Atom: token when private, errors as JSON (Atom clients read the status)."""
+
     def endpoint(request: Request) -> Response:
         ctx = make_ctx(request, web_state(request))
         if not _reader_allowed(ctx):
@@ -90,12 +96,14 @@ def feed_reader(handler: Callable[[Ctx], Response]) -> Endpoint:
             return api_error(404, str(exc))
         except (SearchError, ValueError) as exc:
             return api_error(400, str(exc))
+
     endpoint.__name__ = handler.__name__
     return endpoint
 
 
 def admin_page(handler: Callable[[Ctx], Response]) -> Endpoint:
     """A GET page for the admin only; others are sent to the login form."""
+
     def endpoint(request: Request) -> Response:
         ctx = make_ctx(request, web_state(request))
         if not ctx.is_admin:
@@ -104,22 +112,27 @@ def admin_page(handler: Callable[[Ctx], Response]) -> Endpoint:
             return handler(ctx)
         except FeedNotFound as exc:
             return error_page(ctx, 404, str(exc))
+
     endpoint.__name__ = handler.__name__
     return endpoint
 
 
-def form_action(handler: Callable[[Ctx, FormData], Response], *,
-                admin: bool = True) -> AsyncEndpoint:
+def form_action(
+    handler: Callable[[Ctx, FormData], Response], *, admin: bool = True
+) -> AsyncEndpoint:
     """A POST: CSRF first (403 without it), then the admin check, then the change."""
+
     async def endpoint(request: Request) -> Response:
         async with request.form(max_files=50, max_part_size=1024 * 1024) as form:
             return await run_in_threadpool(_run_form, request, form, handler, admin)
+
     endpoint.__name__ = handler.__name__
     return endpoint
 
 
-def _run_form(request: Request, form: FormData, handler: Callable[[Ctx, FormData], Response],
-              admin: bool) -> Response:
+def _run_form(
+    request: Request, form: FormData, handler: Callable[[Ctx, FormData], Response], admin: bool
+) -> Response:
     ctx = make_ctx(request, web_state(request))
     if not security.same_token(ctx.session.get("csrf"), form.get("csrf")):
         return PlainTextResponse("403 Forbidden: missing or wrong CSRF token", status_code=403)
@@ -129,6 +142,8 @@ def _run_form(request: Request, form: FormData, handler: Callable[[Ctx, FormData
         return handler(ctx, form)
     except FeedvaultError as exc:
         return error_page(ctx, 400, str(exc))
+    finally:
+        ctx.state.changed()
 
 
 def json_response(data: Any, status: int = 200) -> JSONResponse:

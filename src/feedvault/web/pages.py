@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -27,6 +27,14 @@ def feeds_index(ctx: Ctx) -> Response:
 
 
 def _chart(ctx: Ctx, feed: Feed) -> Chart:
+    """Kept while the feed's entry count and last update stay the same (and a few minutes at
+    most): counting a quiet feed's days reads all its entries, 3 ms for 10,000 of them."""
+    today = datetime.now(tz=UTC).date()
+    key = (feed.id, feed.entry_count, feed.last_updated, today)
+    return ctx.state.charts.get(key, lambda: _count_chart(ctx, feed))
+
+
+def _count_chart(ctx: Ctx, feed: Feed) -> Chart:
     """The last 30 days; for a feed quiet that long, the 30 days up to its newest entry."""
     counts = ctx.vault.store.daily_counts(feed.id, CHART_DAYS)
     if counts or not feed.entry_count:
@@ -42,8 +50,12 @@ def feed_page(ctx: Ctx) -> Response:
     number = page_number(ctx.request.query_params.get("page"))
     rows = ctx.vault.entries(feed.slug, limit=PAGE_SIZE + 1, offset=(number - 1) * PAGE_SIZE)
     return ctx.render(
-        "feed.html", feed=feed, groups=day_groups(rows[:PAGE_SIZE]), number=number,
-        has_next=len(rows) > PAGE_SIZE, fmt_dt=fmt_dt,
+        "feed.html",
+        feed=feed,
+        groups=day_groups(rows[:PAGE_SIZE]),
+        number=number,
+        has_next=len(rows) > PAGE_SIZE,
+        fmt_dt=fmt_dt,
     )
 
 
@@ -66,8 +78,15 @@ def entry_page(ctx: Ctx) -> Response:
     segments = diff_text(old.text, new.text) if old and new else None
     feed = ctx.vault.feed(entry.feed_slug)
     return ctx.render(
-        "entry.html", entry=entry, feed=feed, versions=versions, old=old, new=new,
-        segments=segments, changed=bool(segments and has_changes(segments)), fmt_dt=fmt_dt,
+        "entry.html",
+        entry=entry,
+        feed=feed,
+        versions=versions,
+        old=old,
+        new=new,
+        segments=segments,
+        changed=bool(segments and has_changes(segments)),
+        fmt_dt=fmt_dt,
     )
 
 
@@ -95,7 +114,6 @@ routes = [
     Route("/", page(feeds_index), name="feeds"),
     Route("/feeds/{slug}", page(feed_page), name="feed"),
     Route("/entries/{entry_id:int}", page(entry_page), name="entry"),
-    Route("/entries/{entry_id:int}/versions/{seq:int}/source", page(source_page),
-          name="source"),
+    Route("/entries/{entry_id:int}/versions/{seq:int}/source", page(source_page), name="source"),
     Route("/lang", switch_lang, name="lang"),
 ]
