@@ -37,3 +37,30 @@ def test_snippet_words_title_and_no_match() -> None:
     assert make_snippet("BBC中文網", "nothing", q) == "<mark>BBC中文網</mark>"
     assert "<mark>" not in make_snippet("x", "no strumpet here", parse_query("trump"))
     assert make_snippet("x", "<i>plain</i>", parse_query("absent")) == "&lt;i&gt;plain&lt;/i&gt;"
+
+
+def test_offset_map_with_expanding_characters_matches_per_character_folding() -> None:
+    """``…`` folds to three characters and ``㎏`` to two: the snippet must still cut the
+    original text at the right places, as a per-character fold would."""
+    import random
+
+    from feedvault.search.fold import fold_char
+    from feedvault.search.snippet import _folded_with_map
+
+    rng = random.Random(5)
+    alphabet = "美國总统…㎏ＡBc。 ﬁx"
+    for _ in range(300):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randrange(0, 40)))
+        folded, origin = _folded_with_map(text)
+        expected_origin = [i for i, c in enumerate(text) for _ in fold_char(c)]
+        assert folded == "".join(fold_char(c) for c in text)
+        assert [origin(i) for i in range(len(folded))] == expected_origin, text
+
+
+def test_snippet_marks_the_original_characters_after_an_ellipsis() -> None:
+    from feedvault.search.query import parse_query
+    from feedvault.search.snippet import make_snippet
+
+    text = "开头……中间的话 美國總統 发表讲话" + "…" * 5
+    snippet = make_snippet("标题", text, parse_query("美国总统"))
+    assert "<mark>美國總統</mark>" in snippet

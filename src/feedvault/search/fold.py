@@ -93,8 +93,13 @@ def fold(text: str) -> str:
 def folds_in_place(text: str) -> bool:
     """True when every character of ``text`` folds to exactly one character, so that index i
     of ``fold(text)`` comes from index i of ``text`` (snippets then need no offset map)."""
+    return not expanding_chars(text)
+
+
+def expanding_chars(text: str) -> set[str]:
+    """The characters of ``text`` that fold to more or fewer than one (``…`` -> ``...``)."""
     keys, table = _char_table()
-    return all(len(table[c]) == 1 for c in keys.intersection(text))
+    return {c for c in keys.intersection(text) if len(table[c]) != 1}
 
 
 def fold_char(c: str) -> str:

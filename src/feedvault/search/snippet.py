@@ -6,23 +6,47 @@ the original characters: folding one character at a time gives an offset map bac
 
 from __future__ import annotations
 
+import bisect
 import html
 import re
+from collections.abc import Callable
 
-from feedvault.search.fold import fold, fold_char, folds_in_place
+from feedvault.search.fold import expanding_chars, fold, fold_char
 from feedvault.search.query import Query, Term
 
 
-def _folded_with_map(text: str) -> tuple[str, list[int] | range]:
-    """The folded text and, for each folded character, the index of its source character."""
-    if folds_in_place(text):  # the common case, and ~30x faster than the loop below
-        return fold(text), range(len(text))
+def _folded_with_map(text: str) -> tuple[str, Callable[[int], int]]:
+    """The folded text and a map from a folded index to the index of its source character.
+
+    Most characters fold to one character; only the few that expand (``…`` -> ``...``, ``㎏``
+    -> ``kg``) shift later offsets, so the map records just those (per-character mapping of a
+    whole article cost ~2.4 ms, this ~0.1 ms)."""
+    expanding = expanding_chars(text)
+    if not expanding:
+        return fold(text), lambda i: i
     parts: list[str] = []
-    origin: list[int] = []
-    for i, c in enumerate(text):
-        f = fold_char(c)
-        parts.append(f)
-        origin.extend([i] * len(f))
+    starts: list[int] = []  # folded index where each expansion starts
+    spans: list[tuple[int, int, int]] = []  # (source index, expansion length, shift before)
+    src = shift = 0
+    for m in re.finditer("|".join(map(re.escape, sorted(expanding))), text):
+        parts.append(fold(text[src : m.start()]))
+        expansion = fold_char(m.group())
+        starts.append(m.start() + shift)
+        spans.append((m.start(), len(expansion), shift))
+        parts.append(expansion)
+        shift += len(expansion) - 1
+        src = m.end()
+    parts.append(fold(text[src:]))
+
+    def origin(i: int) -> int:
+        k = bisect.bisect_right(starts, i) - 1
+        if k < 0:
+            return i
+        at, length, before = spans[k]
+        if i < starts[k] + length:
+            return at
+        return i - before - (length - 1)
+
     return "".join(parts), origin
 
 
@@ -52,7 +76,7 @@ def make_snippet(title: str, text: str, query: Query, *, width: int = 120) -> st
         span = _first_match(folded, query)
         if span is None:
             continue
-        start, end = origin[span[0]], origin[span[1] - 1] + 1
+        start, end = origin(span[0]), origin(span[1] - 1) + 1
         lo = max(0, start - (width - (end - start)) // 3)
         hi = min(len(source), max(end, lo + width))
         return (
