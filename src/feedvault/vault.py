@@ -11,6 +11,7 @@ with feedvault.open_vault("news.db") as vault:
 from __future__ import annotations
 
 import hashlib
+import queue
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -41,6 +42,7 @@ if TYPE_CHECKING:
     from feedvault.clean import RuleSet
     from feedvault.fetch.client import Fetcher, FetchResult
     from feedvault.importer import ImportResult
+    from feedvault.prepare_pool import PreparePool
     from feedvault.search.query import Query
 
 
@@ -57,10 +59,13 @@ class Vault:
         self._rules: RuleSet | None = None
         self._fetcher: Fetcher | None = None
         self._recent: dict[int, tuple[int, list[datetime]]] = {}  # feed id: (count, times)
+        self._pool: PreparePool | None = None
 
     # ---- lifecycle ---------------------------------------------------------------------
 
     def close(self) -> None:
+        if self._pool is not None:
+            self._pool.close()
         if self._fetcher is not None:
             self._fetcher.close()
         self.store.close()
@@ -257,15 +262,18 @@ class Vault:
         except OSError as exc:
             return self._fail(feed, f"{feed.slug}: cannot read {path}: {exc.strerror}")
 
-    def _prepare_workers(self, documents: int) -> int:
-        """How many preparing processes an update of ``documents`` documents should use."""
-        from feedvault.prepare_pool import MIN_DOCUMENTS, can_share, default_workers
+    def _prepare_pool(self, documents: int) -> PreparePool | None:
+        """The worker processes for an update of ``documents`` documents, or None when this
+        process should do it alone. Once started they serve every later update (``run``)."""
+        from feedvault.prepare_pool import MIN_DOCUMENTS, PreparePool, can_share, default_workers
 
+        if self._pool is not None:
+            return self._pool
         wanted = self.settings.workers
         workers = default_workers() if wanted is None else wanted
-        if documents < MIN_DOCUMENTS or not can_share(self.settings.db):
-            return 0
-        return workers
+        if workers and documents >= MIN_DOCUMENTS and can_share(self.settings.db):
+            self._pool = PreparePool(self.settings, workers)
+        return self._pool
 
     def _update_local_all(
         self,
@@ -274,14 +282,13 @@ class Vault:
         stop: threading.Event | None,
     ) -> None:
         """Local files, in order; many of them are prepared by worker processes."""
-        workers = self._prepare_workers(len(feeds))
-        if not workers:
+        pool = self._prepare_pool(len(feeds))
+        if pool is None:
             for feed in feeds:
                 if stop is not None and stop.is_set():
                     break
                 done(self._update_local(feed))
             return
-        from feedvault.prepare_pool import PreparePool
 
         def jobs() -> Iterator[tuple[Feed, Document]]:
             for feed in feeds:
@@ -290,39 +297,48 @@ class Vault:
                 doc = self._read_local(feed)
                 if isinstance(doc, UpdateResult):
                     done(doc)
-                elif hashlib.sha256(doc.data).hexdigest() == feed.last_doc_sha:
-                    done(self._ingest(feed, doc))  # unchanged bytes: a hash, not worth a worker
+                elif self._same_bytes(feed, doc):
+                    done(self._commit_prepared(feed, doc, RuntimeError("same bytes")))
                 else:
                     yield feed, doc
 
-        with PreparePool(self.settings, workers) as pool:
-            for feed, doc, prepared in pool.run(jobs(), now_utc):
-                done(self._commit_prepared(feed, doc, prepared))
+        for feed, doc, prepared in pool.run(jobs(), now_utc):
+            done(self._commit_prepared(feed, doc, prepared))
+
+    @staticmethod
+    def _same_bytes(feed: Feed, doc: Document) -> bool:
+        """The bytes of the last stored document: a hash here, not worth a worker."""
+        return hashlib.sha256(doc.data).hexdigest() == feed.last_doc_sha
 
     def _commit_prepared(
         self, feed: Feed, doc: Document, prepared: Prepared | Exception
     ) -> UpdateResult:
-        """Write what a worker prepared; redo the feed here if the worker failed or the
-        store changed under it."""
-        if isinstance(prepared, Exception):
-            return self._ingest(feed, doc)
-        now = prepared.batch.seen_at if prepared.batch is not None else now_utc()
+        """Write what a worker prepared; do the feed here instead when ``prepared`` is an
+        exception (the worker failed, or the feed was not given to one) or the store
+        changed under it."""
         try:
-            result = commit(
-                self.store,
-                prepared,
-                next_check=lambda: self._next_check(feed, now),
-                fail=lambda message: self._fail(feed, message),
-                verify=True,
-            )
-        except StaleDecision:
-            return self._ingest(feed, doc)
-        return self._after_ingest(feed, result)
+            if isinstance(prepared, Exception):
+                return self._ingest(feed, doc)
+            now = prepared.batch.seen_at if prepared.batch is not None else now_utc()
+            try:
+                result = commit(
+                    self.store,
+                    prepared,
+                    next_check=lambda: self._next_check(feed, now),
+                    fail=lambda message: self._fail(feed, message),
+                    verify=True,
+                )
+            except StaleDecision:
+                return self._ingest(feed, doc)
+            return self._after_ingest(feed, result)
+        except StorageError as exc:  # e.g. another worker stored the same entry first
+            return self._fail(feed, f"{feed.slug}: {exc}")
 
     def _update_remote(
         self, feeds: list[Feed], done: Callable[[UpdateResult], None], stop: threading.Event | None
     ) -> None:
-        """Fetch on worker threads; parse and store here, on this thread, one feed at a time."""
+        """Fetch on threads; store here, on this thread, one feed at a time. With worker
+        processes, the fetching runs on its own thread and changed documents go to them."""
         from feedvault.fetch.result import FetchRequest
 
         by_id = {f.id: f for f in feeds}
@@ -330,17 +346,58 @@ class Vault:
             FetchRequest(f.url or "", etag=f.etag, last_modified=f.last_modified, key=f.id)
             for f in feeds
         ]
+        pool = self._prepare_pool(len(feeds))
+        if pool is None:
 
-        def store(req: FetchRequest, outcome: FetchResult | FetchError) -> None:
-            feed = by_id[int(str(req.key))]
-            try:
+            def store(req: FetchRequest, outcome: FetchResult | FetchError) -> None:
+                feed = by_id[int(str(req.key))]
                 done(self._store_fetched(feed, outcome))
-            except StorageError as exc:  # e.g. another worker stored the same entry first
-                done(self._fail(feed, f"{feed.slug}: {exc}"))
 
-        self.fetcher.fetch_many(requests, store, stop=stop)
+            self.fetcher.fetch_many(requests, store, stop=stop)
+            return
+        fetched: queue.SimpleQueue[tuple[FetchRequest, FetchResult | FetchError] | None]
+        fetched = queue.SimpleQueue()
+        failure: list[BaseException] = []
+
+        def fetch_all() -> None:
+            try:
+                self.fetcher.fetch_many(requests, lambda r, o: fetched.put((r, o)), stop=stop)
+            except BaseException as exc:  # re-raised on the calling thread below
+                failure.append(exc)
+            finally:
+                fetched.put(None)
+
+        def jobs() -> Iterator[tuple[Feed, Document]]:
+            while (item := fetched.get()) is not None:
+                feed = by_id[int(str(item[0].key))]
+                doc = self._fetched_document(feed, item[1])
+                if isinstance(doc, UpdateResult):
+                    done(doc)
+                elif self._same_bytes(feed, doc):
+                    done(self._commit_prepared(feed, doc, RuntimeError("same bytes")))
+                else:
+                    yield feed, doc
+
+        thread = threading.Thread(target=fetch_all, name="feedvault-fetch", daemon=True)
+        thread.start()
+        for feed, doc, prepared in pool.run(jobs(), now_utc):
+            done(self._commit_prepared(feed, doc, prepared))
+        thread.join()
+        if failure:
+            raise failure[0]
 
     def _store_fetched(self, feed: Feed, outcome: FetchResult | FetchError) -> UpdateResult:
+        try:
+            doc = self._fetched_document(feed, outcome)
+            return doc if isinstance(doc, UpdateResult) else self._ingest(feed, doc)
+        except StorageError as exc:  # e.g. another worker stored the same entry first
+            return self._fail(feed, f"{feed.slug}: {exc}")
+
+    def _fetched_document(
+        self, feed: Feed, outcome: FetchResult | FetchError
+    ) -> Document | UpdateResult:
+        """The document to ingest, or the result of an outcome that has none (an error, a
+        410, a 304), already recorded."""
         from feedvault.fetch.result import RetryLater
 
         if isinstance(outcome, FeedvaultError):
@@ -367,7 +424,7 @@ class Vault:
                 ),
             )
             return UpdateResult(feed.slug, "not_modified")
-        doc = Document(
+        return Document(
             outcome.content,
             outcome.final_url,
             outcome.content_type,
@@ -375,7 +432,6 @@ class Vault:
             outcome.last_modified,
             outcome.permanent_redirect,
         )
-        return self._ingest(feed, doc)
 
     # ---- reading -----------------------------------------------------------------------
 

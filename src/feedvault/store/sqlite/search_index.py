@@ -285,17 +285,19 @@ def _newest(cursor: sqlite3.Cursor, need: int) -> list[Hit]:
     A row's published time is below ``(rowid + 1) * GRANULARITY``, because rowids only move
     forward from ``published // GRANULARITY``; so this usually stops after ``need`` rows.
     """
-    best: list[tuple[int, int, int, float]] = []  # min-heap of (published, rowid, id, score)
+    # min-heap of (published, id, score): ties go to the later entry, as on PostgreSQL (a
+    # slot's rowid is partly random, so it must not decide the order)
+    best: list[tuple[int, int, float]] = []
     for entry_id, published, rowid, score in cursor:
         if len(best) == need and (rowid + 1) * GRANULARITY <= best[0][0]:
             break
-        item = (int(published), int(rowid), int(entry_id), float(score))
+        item = (int(published), int(entry_id), float(score))
         if len(best) < need:
             heapq.heappush(best, item)
         elif item > best[0]:
             heapq.heapreplace(best, item)
     cursor.close()
-    return [Hit(e, s) for _p, _r, e, s in sorted(best, reverse=True)]
+    return [Hit(e, s) for _p, e, s in sorted(best, reverse=True)]
 
 
 def count(
