@@ -176,3 +176,30 @@ def test_remove_deletes_only_that_feed(vault: Vault, tmp_path: Path) -> None:
     assert vault.remove_feed("a") == 1
     assert [f.slug for f in vault.feeds()] == ["b"]
     assert [e.title for e in vault.entries()] == ["b"]
+
+
+def test_unchanged_local_file_is_not_read_but_a_quick_same_size_rewrite_is(
+    vault: Vault, tmp_path: Path
+) -> None:
+    """A local feed's inode, size and mtime act as its ETag, except within 2 s of the last
+    update, where a same-size rewrite could keep the timestamp."""
+    import os
+
+    feed_file = tmp_path / "feed.xml"
+    feed_file.write_bytes(_rss([("Alpha", "https://example.org/a", "<p>one</p>")]))
+    vault.add_feed(str(feed_file), slug="t")
+    feed_file.write_bytes(_rss([("Alphb", "https://example.org/a", "<p>one</p>")]))  # same size
+    [result] = vault.update(["t"])
+    assert result.changed == 1  # rewritten at once: read despite the equal size
+
+    old = feed_file.stat()
+    past = old.st_mtime_ns - 60 * 10**9
+    os.utime(feed_file, ns=(past, past))
+    [result] = vault.update(["t"])  # new mtime: read, same bytes
+    assert result.status == "not_modified"
+    # now forge a same-size edit that keeps inode and mtime: proof the file is not read
+    feed_file.write_bytes(_rss([("Alphc", "https://example.org/a", "<p>one</p>")]))
+    os.utime(feed_file, ns=(past, past))
+    [result] = vault.update(["t"])
+    assert result.status == "not_modified"
+    assert vault.entries("t")[0].title == "Alphb"
