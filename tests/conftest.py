@@ -5,7 +5,8 @@ from __future__ import annotations
 import os
 import sys
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 import pytest
@@ -35,9 +36,9 @@ BACKENDS = [
 PG_SERVER = os.environ.get("FEEDVAULT_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 
 
-@pytest.fixture
-def pg_url() -> Iterator[str]:
-    """A URL of a fresh, empty PostgreSQL schema (dropped afterwards): parallel-safe."""
+@contextmanager
+def fresh_pg_schema() -> Iterator[str]:
+    """A URL of a fresh, empty PostgreSQL schema, dropped afterwards: parallel-safe."""
     import psycopg
 
     try:
@@ -57,19 +58,45 @@ def pg_url() -> Iterator[str]:
         conn.close()
 
 
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    """A URL of a fresh, empty PostgreSQL schema (dropped afterwards)."""
+    with fresh_pg_schema() as url:
+        yield url
+
+
 @pytest.fixture(params=BACKENDS)
-def vault(
-    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[object]:
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Where a test's vault lives, once per backend: a SQLite path or a fresh schema's URL,
+    for `--db`, FEEDVAULT_DB and open_vault alike."""
+    if request.param == "sqlite":
+        return str(tmp_path / "vault.db")
+    return str(request.getfixturevalue("pg_url"))
+
+
+@contextmanager
+def _backend_db(backend: str, directory: Path) -> Iterator[str]:
+    if backend == "sqlite":
+        directory.mkdir(parents=True, exist_ok=True)
+        yield str(directory / "vault.db")
+    else:
+        with fresh_pg_schema() as url:
+            yield url
+
+
+@pytest.fixture(scope="session")
+def make_db() -> Callable[[str, Path], AbstractContextManager[str]]:
+    """``make_db(backend, directory)``: a vault location like `db_url`, for fixtures of a
+    wider scope and for a second vault in one test (a SQLite file in ``directory``)."""
+    return _backend_db
+
+
+@pytest.fixture
+def vault(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
     monkeypatch.delenv("FEEDVAULT_DB", raising=False)
     from feedvault.vault import open_vault
 
-    db = (
-        str(tmp_path / "vault.db")
-        if request.param == "sqlite"
-        else request.getfixturevalue("pg_url")
-    )
-    with open_vault(db) as v:
+    with open_vault(db_url) as v:
         yield v

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 from feedvault.vault import Vault, open_vault
@@ -43,7 +45,11 @@ def test_export_again_changes_nothing_then_continues_ids(
 
 
 def test_whole_archive_corpus_imports_and_reimports_to_same_entries(
-    vault: Vault, tmp_path: Path, corpus: Path
+    vault: Vault,
+    db_url: str,
+    make_db: Callable[[str, Path], AbstractContextManager[str]],
+    tmp_path: Path,
+    corpus: Path,
 ) -> None:
     source = corpus / "archive-format"
     result = vault.import_paths([source])
@@ -55,7 +61,8 @@ def test_whole_archive_corpus_imports_and_reimports_to_same_entries(
     out = tmp_path / "tree"
     vault.export_markdown(out)
 
-    with open_vault(str(tmp_path / "second.db")) as second:
+    backend = "postgres" if db_url.startswith("postgres") else "sqlite"
+    with make_db(backend, tmp_path / "second") as db, open_vault(db) as second:
         again = second.import_paths([out / "articles"])
         assert again.errors == []
         after = {(e.feed_slug, e.title, e.link, e.published) for e in second.entries(limit=None)}

@@ -29,12 +29,10 @@ def _allow_loopback(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("FEEDVAULT_ALLOW_NETWORKS", "127.0.0.0/8")
 
 
-def test_page_version_is_kept_beside_the_feed_version(tmp_path: object) -> None:
-    from pathlib import Path
-
+def test_page_version_is_kept_beside_the_feed_version(db_url: str) -> None:
     from feedvault.vault import open_vault
 
-    with loopback_site() as site, open_vault(str(Path(str(tmp_path)) / "v.db")) as vault:
+    with loopback_site() as site, open_vault(db_url) as vault:
         site.routes["/story"] = (200, {"Content-Type": "text/html"}, PAGE.encode())
         site.routes["/feed.xml"] = (
             200,

@@ -9,8 +9,8 @@ from feedvault.vault import open_vault
 from fv_testpaths import SEED
 
 
-def test_user_rule_and_reclean_change_text_but_not_raw_bytes(tmp_path: Path) -> None:
-    db = str(tmp_path / "v.db")
+def test_user_rule_and_reclean_change_text_but_not_raw_bytes(tmp_path: Path, db_url: str) -> None:
+    db = db_url
     with open_vault(db) as vault:
         vault.import_paths([SEED])
         [entry] = vault.entries()

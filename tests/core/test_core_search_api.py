@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+import subprocess
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
 import pytest
-from test_core_cli import run
 
 from feedvault.errors import SearchError
 from feedvault.vault import Vault
@@ -50,23 +51,23 @@ def test_filters_and_feed_restriction(vault: Vault, corpus: Path) -> None:
         vault.search('"')
 
 
-def test_search_cli_json_and_errors(tmp_path: Path, corpus: Path) -> None:
+def test_search_cli_json_and_errors(
+    run: Callable[..., subprocess.CompletedProcess[str]], corpus: Path
+) -> None:
     assert (
-        run(
-            tmp_path, "add", str(corpus / "feeds" / "zh" / "dw-chinese-1.xml"), "--slug", "dw"
-        ).returncode
+        run("add", str(corpus / "feeds" / "zh" / "dw-chinese-1.xml"), "--slug", "dw").returncode
         == 0
     )
-    result = run(tmp_path, "search", "德国", "--json", "--limit", "3")
+    result = run("search", "德国", "--json", "--limit", "3")
     assert result.returncode == 0, result.stderr
     hits = json.loads(result.stdout)
     assert 0 < len(hits) <= 3
     assert set(hits[0]) == {"id", "feed", "title", "link", "published", "snippet"}
     for bad in ("NEAR(", '"unclosed', "德国 -only", "*", "OR", "-德国 x"):
-        res = run(tmp_path, "search", bad)
+        res = run("search", bad)
         assert res.returncode in (0, 1) and "Traceback" not in res.stderr, bad
-    huge = run(tmp_path, "search", "中" * 10000)
+    huge = run("search", "中" * 10000)
     assert huge.returncode in (0, 1) and "Traceback" not in huge.stderr
-    assert run(tmp_path, "search", "x", "--sort", "bogus").returncode == 2
-    assert run(tmp_path, "reindex").returncode == 0
-    assert json.loads(run(tmp_path, "search", "德国", "--json", "--limit", "3").stdout) == hits
+    assert run("search", "x", "--sort", "bogus").returncode == 2
+    assert run("reindex").returncode == 0
+    assert json.loads(run("search", "德国", "--json", "--limit", "3").stdout) == hits

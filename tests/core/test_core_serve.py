@@ -21,8 +21,8 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _cli(tmp_path: Path, *args: str) -> list[str]:
-    return [sys.executable, "-m", "feedvault.cli", "--db", str(tmp_path / "v.db"), *args]
+def _cli(db: str, *args: str) -> list[str]:
+    return [sys.executable, "-m", "feedvault.cli", "--db", db, *args]
 
 
 def _env(tmp_path: Path) -> dict[str, str]:
@@ -42,18 +42,27 @@ def _wait_for(url: str, proc: subprocess.Popen[str]) -> httpx.Response:
     raise AssertionError(f"{url} never answered")
 
 
-def test_serve_and_run_serve_answer_on_loopback(tmp_path: Path) -> None:
+def test_serve_and_run_serve_answer_on_loopback(tmp_path: Path, db_url: str) -> None:
     env = _env(tmp_path)
-    subprocess.run(_cli(tmp_path, "import", str(SEED)), env=env, check=True, capture_output=True)
+    subprocess.run(_cli(db_url, "import", str(SEED)), env=env, check=True, capture_output=True)
     for args in (("serve",), ("run", "--serve")):
         port = _free_port()
-        proc = subprocess.Popen(_cli(tmp_path, *args, "--port", str(port)), env=env, text=True,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        proc = subprocess.Popen(
+            _cli(db_url, *args, "--port", str(port)),
+            env=env,
+            text=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
         try:
             page = _wait_for(f"http://127.0.0.1:{port}/", proc)
             assert page.status_code == 200 and "content-security-policy" in page.headers
-            found = httpx.get(f"http://127.0.0.1:{port}/search", params={"q": "芬太尼"},
-                              timeout=10, trust_env=False)
+            found = httpx.get(
+                f"http://127.0.0.1:{port}/search",
+                params={"q": "芬太尼"},
+                timeout=10,
+                trust_env=False,
+            )
             assert "美国称与中国商讨禁止芬太尼有进展" in found.text
         finally:
             proc.send_signal(signal.SIGTERM)
@@ -61,17 +70,27 @@ def test_serve_and_run_serve_answer_on_loopback(tmp_path: Path) -> None:
         assert proc.returncode in (0, -signal.SIGTERM), args
 
 
-def test_admin_set_password(tmp_path: Path) -> None:
+def test_admin_set_password(tmp_path: Path, db_url: str) -> None:
     env = _env(tmp_path)
-    short = subprocess.run(_cli(tmp_path, "admin", "set-password", "--stdin"), env=env,
-                           input="short\n", capture_output=True, text=True)
+    short = subprocess.run(
+        _cli(db_url, "admin", "set-password", "--stdin"),
+        env=env,
+        input="short\n",
+        capture_output=True,
+        text=True,
+    )
     assert short.returncode == 1 and short.stderr.startswith("feedvault: error:")
-    ok = subprocess.run(_cli(tmp_path, "admin", "set-password", "--stdin"), env=env,
-                        input="a long enough secret\n", capture_output=True, text=True)
+    ok = subprocess.run(
+        _cli(db_url, "admin", "set-password", "--stdin"),
+        env=env,
+        input="a long enough secret\n",
+        capture_output=True,
+        text=True,
+    )
     assert ok.returncode == 0, ok.stderr
     from feedvault.vault import open_vault
     from feedvault.web import security
 
-    with open_vault(str(tmp_path / "v.db")) as vault:
+    with open_vault(db_url) as vault:
         stored = vault.store.get_meta(security.PASSWORD_KEY)
     assert stored and "a long enough secret" not in stored

@@ -6,7 +6,6 @@ from __future__ import annotations
 import gzip
 import socket
 import time
-from pathlib import Path
 
 from fetch_loopback import TIMEOUT, Request, Server, ok, redirect, respond
 
@@ -15,9 +14,11 @@ from feedvault.vault import open_vault
 
 
 def _rss(name: str) -> bytes:
-    return (f'<rss version="2.0"><channel><title>{name}</title><link>https://e.org/</link>'
-            f"<item><title>{name} story</title><link>https://e.org/{name}</link>"
-            "<description>text</description></item></channel></rss>").encode()
+    return (
+        f'<rss version="2.0"><channel><title>{name}</title><link>https://e.org/</link>'
+        f"<item><title>{name} story</title><link>https://e.org/{name}</link>"
+        "<description>text</description></item></channel></rss>"
+    ).encode()
 
 
 def _drip(request: Request, conn: socket.socket) -> None:
@@ -32,16 +33,22 @@ def _bomb(request: Request, conn: socket.socket) -> None:
     respond(conn, 200, {"Content-Type": "application/rss+xml", "Content-Encoding": "gzip"}, body)
 
 
-def test_bad_servers_do_not_spoil_the_run(tmp_path: Path, make_server: object) -> None:
+def test_bad_servers_do_not_spoil_the_run(db_url: str, make_server: object) -> None:
     server = make_server()  # type: ignore[operator]
     assert isinstance(server, Server)
-    server.routes.update({
-        "/good1": ok(_rss("good1")), "/good2": ok(_rss("good2")), "/drip": _drip,
-        "/bomb": _bomb, "/html": ok(b"<html><body>not a feed</body></html>", "text/html"),
-        "/loop": redirect("/loop"),
-    })
-    settings = Settings(db=str(tmp_path / "v.db"), allow_networks=("127.0.0.0/8",),
-                        fetch_timeout=TIMEOUT, max_bytes=1024 * 1024)
+    server.routes.update(
+        {
+            "/good1": ok(_rss("good1")),
+            "/good2": ok(_rss("good2")),
+            "/drip": _drip,
+            "/bomb": _bomb,
+            "/html": ok(b"<html><body>not a feed</body></html>", "text/html"),
+            "/loop": redirect("/loop"),
+        }
+    )
+    settings = Settings(
+        db=db_url, allow_networks=("127.0.0.0/8",), fetch_timeout=TIMEOUT, max_bytes=1024 * 1024
+    )
     with open_vault(settings.db, settings=settings) as vault:
         for name in ("good1", "good2", "drip", "bomb", "html", "loop"):
             vault.add_feed(server.url(f"/{name}"), slug=name, update=False)

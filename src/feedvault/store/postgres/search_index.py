@@ -96,6 +96,7 @@ class _Leaf:
 
     tsquery: str
     needle: str
+    whole: bool = False  # the tsquery alone is exact (one token): no substring check needed
 
 
 def _leaf(term: Term) -> _Leaf:
@@ -106,7 +107,10 @@ def _leaf(term: Term) -> _Leaf:
     if tp.prefix and parts and _fits(tp.tokens[-1]):
         parts[-1] += ":*"
     tsq = " & ".join(parts) if parts else ""
-    return _Leaf(tsq, " " + " ".join(tp.tokens) + ("" if tp.prefix else " "))
+    # One token: the vector holds exactly the entry's tokens, so `vec @@ 't'` is the token
+    # match and `vec @@ 't':*` the prefix match the substring check would confirm.
+    whole = len(tp.tokens) == 1 and len(parts) == 1
+    return _Leaf(tsq, " " + " ".join(tp.tokens) + ("" if tp.prefix else " "), whole)
 
 
 def _match(leaf: _Leaf) -> tuple[str, list[object]]:
@@ -146,6 +150,13 @@ def _where(
         )
         params.append(" & ".join(gin))
     for node in nodes:
+        if gin and len(node) == 1 and node[0].whole:
+            # the GIN scan matched this very tsquery: only the unindexed rows need checking,
+            # and the large vec and token strings of the others are never read (detoasted)
+            m, ps = _match(node[0])
+            sql.append(f"(d.vec IS NOT NULL OR {m})")
+            params.extend(ps)
+            continue
         matches = [_match(leaf) for leaf in node]
         sql.append("(" + " OR ".join(m for m, _p in matches) + ")")
         params.extend(p for _m, ps in matches for p in ps)

@@ -25,6 +25,7 @@ from feedvault.models import Entry, EntryVersion, Feed
 from feedvault.search.query import Query
 from feedvault.store.base import EntryState, FeedSpec, NewVersion, UpdateBatch, UpdateCounts
 from feedvault.store.postgres import leases, schema, search_index
+from feedvault.store.postgres.upkeep import Upkeep
 from feedvault.store.rows import (
     ENTRY_COLUMNS,
     FEED_COLUMNS,
@@ -61,8 +62,10 @@ class PostgresStorage:
         except psycopg.Error as exc:
             self.conn.close()
             raise StorageError(f"cannot open vault {_safe(url)}: {_first_line(exc)}") from exc
+        self.upkeep = Upkeep()
 
     def close(self) -> None:
+        self.upkeep.finish(self.conn)
         self.conn.close()
 
     @contextmanager
@@ -185,12 +188,14 @@ class PostgresStorage:
 
     def apply_update(self, feed_id: int, batch: UpdateBatch) -> UpdateCounts:
         try:
-            return self._apply_update(feed_id, batch)
+            counts = self._apply_update(feed_id, batch)
         except psycopg.errors.UniqueViolation as exc:
             raise StorageError(
                 f"feed {feed_id} was updated by another worker at the same time; "
                 "nothing was written (is the worker lease shorter than one update?)"
             ) from exc
+        self.upkeep.indexed(self.conn, counts.new + counts.changed)
+        return counts
 
     def _apply_update(self, feed_id: int, batch: UpdateBatch) -> UpdateCounts:
         seen = to_ms(batch.seen_at)
@@ -326,6 +331,7 @@ class PostgresStorage:
                 ([vid for vid, _, _ in rows],),
             ).fetchall()
             search_index.index_rows(conn, current)
+        self.upkeep.indexed(self.conn, len(current))
 
     def get_meta(self, key: str) -> str | None:
         row = self.conn.execute("SELECT value FROM meta WHERE key = %s", (key,)).fetchone()
@@ -347,7 +353,7 @@ class PostgresStorage:
         rows = self.conn.execute(
             "SELECT to_char(to_timestamp(published / 1000) AT TIME ZONE 'UTC', 'YYYY-MM-DD') "
             "AS day, count(*) FROM entries WHERE feed_id = %s AND published >= "
-            "(floor(extract(epoch FROM now()))::bigint - %s * 86400) * 1000 "
+            "(floor(extract(epoch FROM now()))::bigint - %s::bigint * 86400) * 1000 "
             "GROUP BY day ORDER BY day",
             (feed_id, days),
         )
@@ -421,6 +427,7 @@ class PostgresStorage:
                 search_index.index_rows(conn, rows)
                 n += len(rows)
                 last = int(rows[-1][0])
+        self.upkeep.run(self.conn)  # a whole new index: merge it and give the planner stats
         return n
 
     def integrity_check(self) -> str:
