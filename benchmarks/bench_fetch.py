@@ -172,8 +172,9 @@ async def _serve(count: int, hosts: list[str]) -> None:
 
     first = await asyncio.start_server(handle, hosts[0], 0, backlog=1024)
     port = first.sockets[0].getsockname()[1]
-    servers = [first] + [await asyncio.start_server(handle, h, port, backlog=1024)
-                         for h in hosts[1:]]
+    servers = [first] + [
+        await asyncio.start_server(handle, h, port, backlog=1024) for h in hosts[1:]
+    ]
     print(port, flush=True)
     await asyncio.gather(*(s.serve_forever() for s in servers))
 
@@ -239,10 +240,14 @@ def worker_feedvault(db: str) -> Row:
         wall, cpu = time.perf_counter() - t0, _cpu() - cpu0
         stored = vault.store.count_entries() - before
     return {
-        "wall_s": wall, "cpu_s": cpu, "requests": len(results), "new_entries": stored,
+        "wall_s": wall,
+        "cpu_s": cpu,
+        "requests": len(results),
+        "new_entries": stored,
         "statuses": dict(Counter(r.status for r in results)),
         "errors": sorted({r.error or "" for r in results if r.error})[:3],
-        "base_rss_mb": base_mb, "peak_rss_mb": _maxrss_mb(),
+        "base_rss_mb": base_mb,
+        "peak_rss_mb": _maxrss_mb(),
     }
 
 
@@ -266,15 +271,24 @@ def worker_baseline(urls: list[str], control: str) -> list[Row]:
                 if response.status_code == 200:
                     validators[url] = (response.headers["etag"], response.headers["last-modified"])
             wall, cpu = time.perf_counter() - t0, _cpu() - cpu0
-            rows.append({"phase": phase, "wall_s": wall, "cpu_s": cpu, "requests": len(urls),
-                         "statuses": dict(statuses), "new_entries": None,
-                         "peak_rss_mb": _maxrss_mb()})
+            rows.append(
+                {
+                    "phase": phase,
+                    "wall_s": wall,
+                    "cpu_s": cpu,
+                    "requests": len(urls),
+                    "statuses": dict(statuses),
+                    "new_entries": None,
+                    "peak_rss_mb": _maxrss_mb(),
+                }
+            )
     return rows
 
 
 def _run_worker(*args: str) -> Any:
-    out = subprocess.run([sys.executable, __file__, "--worker", *args],
-                         check=True, capture_output=True, text=True)
+    out = subprocess.run(
+        [sys.executable, __file__, "--worker", *args], check=True, capture_output=True, text=True
+    )
     return json.loads(out.stdout)
 
 
@@ -305,8 +319,15 @@ def run_feedvault(count: int, hosts: tuple[str, ...], label: str, tmp: Path) -> 
             server.control("_stats")
             load = os.getloadavg()[0]
             row = _run_worker("feedvault", str(db))
-            row |= {"loadavg_1m": load, "config": label, "hosts": len(hosts), "feeds": count,
-                    "phase": phase, "server": server.control("_stats"), "setup_s": setup_s}
+            row |= {
+                "loadavg_1m": load,
+                "config": label,
+                "hosts": len(hosts),
+                "feeds": count,
+                "phase": phase,
+                "server": server.control("_stats"),
+                "setup_s": setup_s,
+            }
             rows.append(row)
             print(_line(row), file=sys.stderr, flush=True)
     return rows
@@ -318,8 +339,12 @@ def run_baseline(count: int) -> list[Row]:
         load = os.getloadavg()[0]
         rows: list[Row] = _run_worker("baseline", str(count), control, str(server.port))
     for row in rows:
-        row |= {"loadavg_1m": load, "config": "httpx sequential", "hosts": len(HOSTS),
-                "feeds": count}
+        row |= {
+            "loadavg_1m": load,
+            "config": "httpx sequential",
+            "hosts": len(HOSTS),
+            "feeds": count,
+        }
         print(_line(row), file=sys.stderr, flush=True)
     return rows
 
@@ -332,8 +357,10 @@ def _derive(row: Row) -> Row:
     return row
 
 
-HEADER = (f"{'config':<18}{'feeds':>7} {'round':<10}{'wall s':>8}{'req/s':>8}{'entries':>9}"
-          f"{'ent/s':>8}{'CPU s':>8}{'CPU ms/req':>11}{'RSS MiB':>9}  statuses")
+HEADER = (
+    f"{'config':<18}{'feeds':>7} {'round':<10}{'wall s':>8}{'req/s':>8}{'entries':>9}"
+    f"{'ent/s':>8}{'CPU s':>8}{'CPU ms/req':>11}{'RSS MiB':>9}  statuses"
+)
 
 
 def _line(row: Row) -> str:
@@ -341,9 +368,11 @@ def _line(row: Row) -> str:
     eps = "-" if row["entries_per_s"] is None else f"{row['entries_per_s']:.0f}"
     new = "-" if row["new_entries"] is None else str(row["new_entries"])
     statuses = ",".join(f"{k}:{v}" for k, v in sorted(row["statuses"].items()))
-    return (f"{row['config']:<18}{row['feeds']:>7} {row['phase']:<10}{row['wall_s']:>8.2f}"
-            f"{row['requests_per_s']:>8.0f}{new:>9}{eps:>8}{row['cpu_s']:>8.2f}"
-            f"{row['cpu_ms_per_request']:>11.3f}{row['peak_rss_mb']:>9.1f}  {statuses}")
+    return (
+        f"{row['config']:<18}{row['feeds']:>7} {row['phase']:<10}{row['wall_s']:>8.2f}"
+        f"{row['requests_per_s']:>8.0f}{new:>9}{eps:>8}{row['cpu_s']:>8.2f}"
+        f"{row['cpu_ms_per_request']:>11.3f}{row['peak_rss_mb']:>9.1f}  {statuses}"
+    )
 
 
 def main() -> None:

@@ -68,8 +68,10 @@ def main() -> None:
     print(f"feedparser parse:      {theirs:12,.0f} items/s  ({n_theirs} items)")
     print(f"ratio:                 {ours / theirs:12.1f}x")
     print(f"feedvault JSON Feed:   {json_rate:12,.0f} items/s ({len(json_docs)} files)")
-    print(f"peak traced memory, one pass: feedvault {_peak(_ours, xml):.1f} MiB, "
-          f"feedparser {_peak(_feedparser, xml):.1f} MiB")
+    print(
+        f"peak traced memory, one pass: feedvault {_peak(_ours, xml):.1f} MiB, "
+        f"feedparser {_peak(_feedparser, xml):.1f} MiB"
+    )
 
 
 if __name__ == "__main__":
