@@ -21,10 +21,9 @@ from dataclasses import dataclass
 import psycopg
 from psycopg.rows import TupleRow
 
-from feedvault.search.fold import fold
 from feedvault.search.plan import plan_term
 from feedvault.search.query import AnyOf, Query, Term, empty_page
-from feedvault.search.tokens import CJK_RE, folded_tokens
+from feedvault.search.tokens import IndexFields, index_fields
 
 TITLE_WEIGHT = 3.0
 MAX_LEXEME_BYTES = 2000  # PostgreSQL refuses lexemes of 2 KiB or more
@@ -48,13 +47,19 @@ def _fits(lexeme: str) -> bool:
     return len(lexeme.encode()) < MAX_LEXEME_BYTES
 
 
-def doc_row(entry_id: int, feed_id: int, published_s: int, title: str, text: str) -> Row:
-    """The search_doc values for one entry (computed in Python: the hot path of ingest)."""
-    head, body = fold(title), fold(text)
-    title_tok, body_tok = folded_tokens(head), folded_tokens(body)
-    lexemes = {t for t in title_tok.split(" ") if t and _fits(t)}
-    lexemes.update(t for t in body_tok.split(" ") if t and _fits(t))
-    lexemes.update("#" + c for run in CJK_RE.findall(head + "\n" + body) for c in run)
+def doc_row(
+    entry_id: int,
+    feed_id: int,
+    published_s: int,
+    title: str,
+    text: str,
+    fields: IndexFields | None = None,
+) -> Row:
+    """The search_doc values for one entry; ``fields`` are tokens the preparing stage made."""
+    f = fields or index_fields(title, text)
+    lexemes = {t for t in f.title.split(" ") if t and _fits(t)}
+    lexemes.update(t for t in f.body.split(" ") if t and _fits(t))
+    lexemes.update("#" + c for c in f.chars.split(" ") if c)
     vec = " ".join(map(_quote, sorted(lexemes)))
     fits = len(vec.encode()) < MAX_VECTOR_BYTES
     return (
@@ -62,8 +67,8 @@ def doc_row(entry_id: int, feed_id: int, published_s: int, title: str, text: str
         feed_id,
         published_s,
         vec if fits else None,
-        f" {title_tok} ",
-        f" {body_tok} ",
+        f" {f.title} ",
+        f" {f.body} ",
     )
 
 
@@ -75,9 +80,18 @@ _UPSERT = (
 )
 
 
-def index_rows(conn: Conn, rows: Iterable[tuple[int, int, int, str, str]]) -> None:
-    """Index (or re-index) entries given as (entry id, feed id, published ms, title, text)."""
-    values = [doc_row(e, f, p // 1000, t, x) for e, f, p, t, x in rows]
+def index_rows(
+    conn: Conn,
+    rows: Iterable[tuple[int, int, int, str, str]],
+    fields: Sequence[IndexFields | None] | None = None,
+) -> None:
+    """Index (or re-index) entries given as (entry id, feed id, published ms, title, text);
+    ``fields[i]``, when given, holds row i's tokens already made."""
+    made = list(fields) if fields is not None else []
+    values = [
+        doc_row(e, f, p // 1000, t, x, made[i] if i < len(made) else None)
+        for i, (e, f, p, t, x) in enumerate(rows)
+    ]
     if values:
         with conn.cursor() as cur:
             cur.executemany(_UPSERT, values)

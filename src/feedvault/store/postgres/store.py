@@ -23,6 +23,7 @@ from feedvault.changes import postgres as changes_postgres
 from feedvault.errors import EntryNotFound, FeedNotFound, StorageError, UsageError
 from feedvault.models import Entry, EntryVersion, Feed
 from feedvault.search.query import Query
+from feedvault.search.tokens import IndexFields
 from feedvault.store.base import EntryState, FeedSpec, NewVersion, UpdateBatch, UpdateCounts
 from feedvault.store.postgres import leases, schema, search_index
 from feedvault.store.postgres.upkeep import Upkeep
@@ -202,6 +203,7 @@ class PostgresStorage:
         with self.transaction() as conn:
             doc_sha = _store_document(conn, feed_id, batch, seen)
             indexed: list[tuple[int, int, int, str, str]] = []
+            fields: list[IndexFields | None] = []
             for new in batch.new_entries:
                 published = to_ms(new.published)
                 row = conn.execute(
@@ -224,6 +226,7 @@ class PostgresStorage:
                 entry_id = int(row[0])
                 _insert_version(conn, entry_id, 1, seen, new.version, doc_sha)
                 indexed.append((entry_id, feed_id, published, new.version.title, new.version.text))
+                fields.append(new.version.index)
             for entry_id, version, published_at in batch.changed:
                 seq_row = conn.execute(
                     "SELECT version_count + 1 FROM entries WHERE id = %s", (entry_id,)
@@ -239,12 +242,13 @@ class PostgresStorage:
                 ).fetchone()
                 assert pub_row is not None
                 indexed.append((entry_id, feed_id, int(pub_row[0]), version.title, version.text))
+                fields.append(version.index)
             if batch.unchanged_ids:
                 conn.execute(
                     "UPDATE entries SET last_seen = %s WHERE id = ANY(%s)",
                     (seen, list(batch.unchanged_ids)),
                 )
-            search_index.index_rows(conn, indexed)
+            search_index.index_rows(conn, indexed, fields)
             _write_feed_state(conn, feed_id, batch, seen)
             changes_postgres.record_update(
                 conn, feed_id, [e for e, _, _ in batch.changed], batch.feed_keys, seen, doc_sha
