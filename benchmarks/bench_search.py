@@ -32,6 +32,7 @@ from feedvault.search.tokens import CJK_RE, WORD_RE  # noqa: E402
 from feedvault.store.sqlite import search_index  # noqa: E402
 
 START = 1_500_000_000
+BATCH = 50  # entries per transaction: one feed update
 
 
 def entries(n: int, seed: int = 7) -> collections.abc.Iterator[tuple[int, int, str, str]]:
@@ -47,7 +48,9 @@ def entries(n: int, seed: int = 7) -> collections.abc.Iterator[tuple[int, int, s
         yield i + 1, t - rng.randrange(0, 3600), f"{d.title} {i}", text
 
 
-def build(path: str, n: int) -> tuple[float, int]:
+def build(path: str, n: int, optimize: bool = False) -> tuple[float, int]:
+    """Index ``n`` entries 50 to a transaction, as feed updates write them; the segments are
+    left as a live vault has them unless ``optimize`` merges them into one."""
     conn = sqlite3.connect(path, isolation_level=None)
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=NORMAL")
@@ -58,12 +61,15 @@ def build(path: str, n: int) -> tuple[float, int]:
     for entry_id, published, title, text in entries(n):
         search_index.index_entry(conn, entry_id, entry_id % 50, published, title, text)
         text_bytes += len(title.encode()) + len(text.encode())
-        if entry_id % 5000 == 0:
+        if entry_id % BATCH == 0:
             conn.execute("COMMIT")
             conn.execute("BEGIN")
     conn.execute("COMMIT")
-    conn.execute("INSERT INTO search_fts(search_fts) VALUES('optimize')")
-    conn.execute("INSERT INTO search_chars(search_chars) VALUES('optimize')")
+    if optimize:
+        conn.execute("INSERT INTO search_fts(search_fts) VALUES('optimize')")
+        conn.execute("INSERT INTO search_chars(search_chars) VALUES('optimize')")
+    segments = conn.execute("SELECT count(DISTINCT segid) FROM search_fts_idx").fetchone()[0]
+    print(f"search_fts segments: {segments} ({'optimized' if optimize else 'as a live vault'})")
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     conn.close()
     return time.perf_counter() - t0, text_bytes
@@ -110,14 +116,14 @@ def bench_queries(path: str, classes: dict[str, list[str]], repeat: int) -> None
     conn.close()
 
 
-def run(n: int, repeat: int, keep: str | None = None) -> None:
+def run(n: int, repeat: int, keep: str | None = None, optimize: bool = False) -> None:
     with tempfile.TemporaryDirectory(dir=os.environ.get("BENCH_TMP")) as tmp:
         path = keep or os.path.join(tmp, "bench.db")
         if keep and os.path.exists(keep):
             print(f"\n== reusing {keep} (built earlier; build figures not measured)")
             bench_queries(path, query_classes(), repeat)
             return
-        secs, text_bytes = build(path, n)
+        secs, text_bytes = build(path, n, optimize)
         conn = sqlite3.connect(path)
         pages = conn.execute("PRAGMA page_count").fetchone()[0]
         pages -= conn.execute("PRAGMA freelist_count").fetchone()[0]
@@ -139,12 +145,15 @@ def main() -> None:
     ap.add_argument(
         "--keep", metavar="PATH", help="build the index at PATH and keep it; reuse it if it exists"
     )
+    ap.add_argument(
+        "--optimize", action="store_true", help="merge the index into one segment before querying"
+    )
     args = ap.parse_args()
     if args.keep and args.full:
         ap.error("--keep takes one size: use -n N")
-    run(args.n, args.repeat, args.keep)
+    run(args.n, args.repeat, args.keep, args.optimize)
     if args.full:
-        run(1_000_000, args.repeat)
+        run(1_000_000, args.repeat, optimize=args.optimize)
 
 
 if __name__ == "__main__":

@@ -104,6 +104,12 @@ def _v6_leases(conn: sqlite3.Connection) -> None:
     conn.execute("CREATE INDEX feeds_due ON feeds (next_check) WHERE url IS NOT NULL")
 
 
+def _v7_merge_policy(conn: sqlite3.Connection) -> None:
+    from feedvault.store.sqlite import search_index
+
+    search_index.tune(conn)
+
+
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _v1,
     _v2_search,
@@ -111,6 +117,7 @@ MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _v4_changes,
     _v5_doc_sha,
     _v6_leases,
+    _v7_merge_policy,
 ]
 
 
