@@ -313,48 +313,56 @@ class Vault:
                 done(self._update_local(feed))
             return
 
-        def jobs() -> Iterator[tuple[Feed, Document]]:
+        def read() -> Iterator[tuple[Feed, Document | UpdateResult]]:
             for feed in feeds:
                 if stop is not None and stop.is_set():
                     return
-                doc = self._read_local(feed)
-                if isinstance(doc, UpdateResult):
-                    done(doc)
-                elif self._same_bytes(feed, doc):
-                    done(self._commit_prepared(feed, doc, RuntimeError("same bytes")))
-                else:
-                    yield feed, doc
+                yield feed, self._read_local(feed)
 
-        for feed, doc, prepared in pool.run(jobs(), now_utc):
+        for feed, doc, prepared in pool.run(self._worth_a_worker(read(), done), now_utc):
             done(self._commit_prepared(feed, doc, prepared))
 
-    @staticmethod
-    def _same_bytes(feed: Feed, doc: Document) -> bool:
-        """The bytes of the last stored document: a hash here, not worth a worker."""
-        return hashlib.sha256(doc.data).hexdigest() == feed.last_doc_sha
+    def _worth_a_worker(
+        self,
+        docs: Iterable[tuple[Feed, Document | UpdateResult]],
+        done: Callable[[UpdateResult], None],
+    ) -> Iterator[tuple[Feed, Document]]:
+        """The documents to send to a worker; the rest are finished here: outcomes without a
+        document (errors, 304s) and the same bytes as last time (a hash, nothing to parse)."""
+        for feed, doc in docs:
+            if isinstance(doc, UpdateResult):
+                done(doc)
+            elif hashlib.sha256(doc.data).hexdigest() == feed.last_doc_sha:
+                done(self._ingest_here(feed, doc))
+            else:
+                yield feed, doc
+
+    def _ingest_here(self, feed: Feed, doc: Document) -> UpdateResult:
+        try:
+            return self._ingest(feed, doc)
+        except StorageError as exc:  # e.g. another worker stored the same entry first
+            return self._fail(feed, f"{feed.slug}: {exc}")
 
     def _commit_prepared(
         self, feed: Feed, doc: Document, prepared: Prepared | Exception
     ) -> UpdateResult:
-        """Write what a worker prepared; do the feed here instead when ``prepared`` is an
-        exception (the worker failed, or the feed was not given to one) or the store
-        changed under it."""
+        """Write what a worker prepared; do the feed here instead when the worker failed
+        (``prepared`` is its exception) or the store changed under it."""
+        if isinstance(prepared, Exception):
+            return self._ingest_here(feed, doc)
+        now = prepared.batch.seen_at if prepared.batch is not None else now_utc()
         try:
-            if isinstance(prepared, Exception):
-                return self._ingest(feed, doc)
-            now = prepared.batch.seen_at if prepared.batch is not None else now_utc()
-            try:
-                result = commit(
-                    self.store,
-                    prepared,
-                    next_check=lambda: self._next_check(feed, now),
-                    fail=lambda message: self._fail(feed, message),
-                    verify=True,
-                )
-            except StaleDecision:
-                return self._ingest(feed, doc)
+            result = commit(
+                self.store,
+                prepared,
+                next_check=lambda: self._next_check(feed, now),
+                fail=lambda message: self._fail(feed, message),
+                verify=True,
+            )
             return self._after_ingest(feed, result)
-        except StorageError as exc:  # e.g. another worker stored the same entry first
+        except StaleDecision:
+            return self._ingest_here(feed, doc)
+        except StorageError as exc:
             return self._fail(feed, f"{feed.slug}: {exc}")
 
     def _update_remote(
@@ -390,20 +398,14 @@ class Vault:
             finally:
                 fetched.put(None)
 
-        def jobs() -> Iterator[tuple[Feed, Document]]:
+        def received() -> Iterator[tuple[Feed, Document | UpdateResult]]:
             while (item := fetched.get()) is not None:
                 feed = by_id[int(str(item[0].key))]
-                doc = self._fetched_document(feed, item[1])
-                if isinstance(doc, UpdateResult):
-                    done(doc)
-                elif self._same_bytes(feed, doc):
-                    done(self._commit_prepared(feed, doc, RuntimeError("same bytes")))
-                else:
-                    yield feed, doc
+                yield feed, self._fetched_document(feed, item[1])
 
         thread = threading.Thread(target=fetch_all, name="feedvault-fetch", daemon=True)
         thread.start()
-        for feed, doc, prepared in pool.run(jobs(), now_utc):
+        for feed, doc, prepared in pool.run(self._worth_a_worker(received(), done), now_utc):
             done(self._commit_prepared(feed, doc, prepared))
         thread.join()
         if failure:
@@ -412,9 +414,9 @@ class Vault:
     def _store_fetched(self, feed: Feed, outcome: FetchResult | FetchError) -> UpdateResult:
         try:
             doc = self._fetched_document(feed, outcome)
-            return doc if isinstance(doc, UpdateResult) else self._ingest(feed, doc)
-        except StorageError as exc:  # e.g. another worker stored the same entry first
+        except StorageError as exc:
             return self._fail(feed, f"{feed.slug}: {exc}")
+        return doc if isinstance(doc, UpdateResult) else self._ingest_here(feed, doc)
 
     def _fetched_document(
         self, feed: Feed, outcome: FetchResult | FetchError
