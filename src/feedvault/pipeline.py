@@ -115,7 +115,7 @@ def prepare(
     """Everything of an update but the write; reads the store, never writes it.
 
     The same bytes as last time cost a hash: nothing is parsed (servers without ETag support
-    and local files are re-read on every poll).
+    send them again on every poll).
     """
     sha = hashlib.sha256(doc.data).hexdigest()
     if sha == feed.last_doc_sha:

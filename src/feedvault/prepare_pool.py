@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from feedvault.config import Settings
     from feedvault.store.base import Storage
 
-# Below this many documents the workers' start-up (~0.5 s: imports, the fold table) costs
+# Below this many documents the workers' start-up (~0.3 s each: imports, the fold table) costs
 # more than it saves.
 MIN_DOCUMENTS = 12
 
