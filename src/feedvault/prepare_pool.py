@@ -110,9 +110,11 @@ class _Process:
             self.results.put(result)
 
     def close(self) -> None:
+        """Stop the worker: at once if it still has queued jobs (e.g. after Ctrl-C). A worker
+        only reads, so killing it loses nothing."""
         self.jobs.put(_STOP)
         try:
-            self.proc.wait(timeout=30)
+            self.proc.wait(timeout=2)
         except subprocess.TimeoutExpired:
             self.proc.kill()
             self.proc.wait()
