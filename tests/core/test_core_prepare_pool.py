@@ -104,3 +104,29 @@ def test_a_worker_that_cannot_start_leaves_the_update_to_this_process(
     assert vault.store.count_entries() == reference.store.count_entries()
     vault.close()
     reference.close()
+
+
+def test_stop_mid_update_commits_what_is_prepared_and_starts_nothing_new(
+    tmp_path: Path, corpus: Path
+) -> None:
+    """SIGTERM during `run` sets ``stop``: feeds already handed to workers are committed
+    whole, no new feed starts, and the next update finishes the rest."""
+    import threading
+
+    paths = _feed_files(tmp_path, corpus)
+    vault = _vault(tmp_path, "v.db", 2, paths)
+    stop = threading.Event()
+
+    def on_result(result: object) -> None:
+        stop.set()  # as a signal handler would, right after the first stored feed
+
+    first = vault.update(on_result=on_result, stop=stop)
+    assert 1 <= len(first) < len(paths)
+    assert all(r.status == "ok" and r.new > 0 for r in first)
+    done = {r.slug for r in first}
+    for path in paths:
+        stored = len(vault.entries(path.stem, limit=None))
+        assert (stored > 0) == (path.stem in done), path.stem  # whole feeds or nothing
+    rest = vault.update()
+    assert {r.slug for r in rest if r.new > 0} == {p.stem for p in paths} - done
+    vault.close()
