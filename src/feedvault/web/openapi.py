@@ -65,7 +65,9 @@ def _paths() -> dict[str, Any]:
     hits = {"type": "object", "properties": {
         "query": _STR, "page": _INT, "has_next": {"type": "boolean"},
         "results": {"type": "array", "items": {"type": "object", "properties": {
-            "entry": _ref("Entry"), "score": {"type": "number"},
+            "entry": _ref("Entry"),
+            "score": {"type": "number",
+                      "description": "bm25 rank with sort=relevance (higher is better); 0 newest"},
             "snippet": {"type": "string", "description": "escaped HTML with <mark>"}}}}}}
     search_params = [_param("q", "query", _STR, True), _param("feed", "query", _STR),
                      _param("since", "query", {"type": "string", "format": "date"}),
