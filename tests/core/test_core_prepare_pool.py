@@ -130,3 +130,21 @@ def test_stop_mid_update_commits_what_is_prepared_and_starts_nothing_new(
     rest = vault.update()
     assert {r.slug for r in rest if r.new > 0} == {p.stem for p in paths} - done
     vault.close()
+
+
+def test_workers_setting_from_config_and_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from feedvault.config import load_settings
+    from feedvault.errors import UsageError
+
+    config = tmp_path / "config.toml"
+    config.write_text("[update]\nworkers = 0\n")
+    monkeypatch.delenv("FEEDVAULT_WORKERS", raising=False)
+    assert load_settings(str(tmp_path / "v.db"), config).workers == 0
+    monkeypatch.setenv("FEEDVAULT_WORKERS", "3")
+    assert load_settings(str(tmp_path / "v.db"), config).workers == 3
+    for bad in ("-1", "many"):
+        monkeypatch.setenv("FEEDVAULT_WORKERS", bad)
+        with pytest.raises(UsageError, match="bad setting"):
+            load_settings(str(tmp_path / "v.db"), config)
