@@ -119,14 +119,7 @@ def prepare(
     """
     sha = hashlib.sha256(doc.data).hexdigest()
     if sha == feed.last_doc_sha:
-        state = FeedStateUpdate(
-            etag=doc.etag, last_modified=doc.last_modified, url=doc.permanent_url, status="ok"
-        )
-        return Prepared(
-            feed,
-            UpdateResult(feed.slug, "not_modified", unchanged=feed.entry_count),
-            UpdateBatch(seen_at=seen_at, feed_state=state),
-        )
+        return unchanged_update(feed, doc, seen_at)
     try:
         parsed = parse_feed(doc.data, url=doc.url, content_type=doc.content_type)
     except ParseError as exc:
@@ -153,6 +146,19 @@ def prepare(
     )
     prepared.result.warnings = parsed.warnings
     return prepared
+
+
+def unchanged_update(feed: Feed, doc: Document, seen_at: datetime) -> Prepared:
+    """The update for the same bytes as the feed's last stored document: nothing to parse,
+    only the transport's state (ETag, Last-Modified, permanent URL) moves."""
+    state = FeedStateUpdate(
+        etag=doc.etag, last_modified=doc.last_modified, url=doc.permanent_url, status="ok"
+    )
+    return Prepared(
+        feed,
+        UpdateResult(feed.slug, "not_modified", unchanged=feed.entry_count),
+        UpdateBatch(seen_at=seen_at, feed_state=state),
+    )
 
 
 def commit(

@@ -31,7 +31,15 @@ from feedvault.errors import (
 )
 from feedvault.models import Entry, Feed
 from feedvault.naming import slug_from_source, slugify, unique_slug
-from feedvault.pipeline import Document, Prepared, StaleDecision, UpdateResult, commit, ingest
+from feedvault.pipeline import (
+    Document,
+    Prepared,
+    StaleDecision,
+    UpdateResult,
+    commit,
+    ingest,
+    unchanged_update,
+)
 from feedvault.schedule import next_check
 from feedvault.store import FeedSpec, Storage, open_storage
 from feedvault.store.base import FeedStateUpdate, UpdateBatch
@@ -333,7 +341,7 @@ class Vault:
             if isinstance(doc, UpdateResult):
                 done(doc)
             elif hashlib.sha256(doc.data).hexdigest() == feed.last_doc_sha:
-                done(self._ingest_here(feed, doc))
+                done(self._commit_prepared(feed, doc, unchanged_update(feed, doc, now_utc())))
             else:
                 yield feed, doc
 
