@@ -90,14 +90,9 @@ def fold(text: str) -> str:
     return text
 
 
-def folds_in_place(text: str) -> bool:
-    """True when every character of ``text`` folds to exactly one character, so that index i
-    of ``fold(text)`` comes from index i of ``text`` (snippets then need no offset map)."""
-    return not expanding_chars(text)
-
-
 def expanding_chars(text: str) -> set[str]:
-    """The characters of ``text`` that fold to more or fewer than one (``…`` -> ``...``)."""
+    """The characters of ``text`` that fold to more or fewer than one (``…`` -> ``...``);
+    with none, index i of ``fold(text)`` comes from index i of ``text``."""
     keys, table = _char_table()
     return {c for c in keys.intersection(text) if len(table[c]) != 1}
 

@@ -87,9 +87,8 @@ def index_rows(
 ) -> None:
     """Index (or re-index) entries given as (entry id, feed id, published ms, title, text);
     ``fields[i]``, when given, holds row i's tokens already made."""
-    made = list(fields) if fields is not None else []
     values = [
-        doc_row(e, f, p // 1000, t, x, made[i] if i < len(made) else None)
+        doc_row(e, f, p // 1000, t, x, fields[i] if fields is not None else None)
         for i, (e, f, p, t, x) in enumerate(rows)
     ]
     if values:
