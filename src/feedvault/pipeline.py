@@ -26,6 +26,7 @@ from feedvault.store.base import (
     FeedStateUpdate,
     NewEntry,
     NewVersion,
+    PackedDocument,
     Storage,
     UpdateBatch,
 )
@@ -235,7 +236,11 @@ def prepare_entries(
         new_entries=new_entries,
         changed=changed,
         unchanged_ids=decision.unchanged,
-        document=doc.data if anything and doc is not None else None,
+        document=(
+            PackedDocument.pack(doc.data, feed_state.document_sha if feed_state else None)
+            if anything and doc is not None
+            else None
+        ),
         document_url=doc.url if doc else None,
         document_type=doc.content_type if doc else None,
         feed_state=feed_state or FeedStateUpdate(clear_error=False),

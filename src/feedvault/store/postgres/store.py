@@ -8,7 +8,6 @@ transaction. Like SqliteStorage it is not shared between threads.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import zlib
 from collections.abc import Iterator, Sequence
@@ -478,21 +477,21 @@ def _first_line(exc: BaseException) -> str:
 def _store_document(conn: Conn, feed_id: int, batch: UpdateBatch, seen: int) -> str | None:
     if batch.document is None:
         return None
-    sha = hashlib.sha256(batch.document).hexdigest()
+    doc = batch.document
     conn.execute(
         "INSERT INTO documents (sha, feed_id, fetched_at, url, content_type, size, data) "
         "VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT (sha) DO NOTHING",
         (
-            sha,
+            doc.sha,
             feed_id,
             seen,
             batch.document_url,
             batch.document_type,
-            len(batch.document),
-            zlib.compress(batch.document, 6),
+            doc.size,
+            doc.data,
         ),
     )
-    return sha
+    return doc.sha
 
 
 def _insert_version(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import sqlite3
 import zlib
@@ -461,21 +460,21 @@ def _store_document(
 ) -> str | None:
     if batch.document is None:
         return None
-    sha = hashlib.sha256(batch.document).hexdigest()
+    doc = batch.document
     conn.execute(
         "INSERT OR IGNORE INTO documents (sha, feed_id, fetched_at, url, content_type, size, data) "
         "VALUES (?, ?, ?, ?, ?, ?, ?)",
         (
-            sha,
+            doc.sha,
             feed_id,
             seen,
             batch.document_url,
             batch.document_type,
-            len(batch.document),
-            zlib.compress(batch.document, 1),
+            doc.size,
+            doc.data,
         ),
     )
-    return sha
+    return doc.sha
 
 
 def _insert_version(
