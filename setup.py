@@ -1,7 +1,8 @@
-"""Only the optional C speed-up lives here; the project's metadata is in pyproject.toml.
+"""Only the optional C speed-ups live here; the project's metadata is in pyproject.toml.
 
 ``optional=True``: without a C compiler the install still succeeds and feedvault uses the
-pure-Python tokenizer in feedvault/search/tokens.py (same output, slower).
+pure-Python twins in feedvault/search/tokens.py and feedvault/clean/text.py (same
+output, slower).
 """
 
 from setuptools import Extension, setup
@@ -13,6 +14,12 @@ setup(
             ["src/feedvault/search/_ctokens.c"],
             optional=True,
             extra_compile_args=["-O2"],
-        )
+        ),
+        Extension(
+            "feedvault.clean._ctext",
+            ["src/feedvault/clean/_ctext.c"],
+            optional=True,
+            extra_compile_args=["-O2"],
+        ),
     ]
 )

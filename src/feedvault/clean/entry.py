@@ -19,7 +19,7 @@ from lxml import etree
 from feedvault.clean.links import clean_url, host_of, image_source, is_tracking_image
 from feedvault.clean.ruleset import ActiveRules, DateRule, RuleSet, builtin_ruleset
 from feedvault.clean.sanitize import DROPPED_WITH_CONTENT, sanitize
-from feedvault.clean.text import tree_text
+from feedvault.clean.text import text_of
 
 
 @dataclass(frozen=True)
@@ -66,8 +66,9 @@ def clean_entry(
     walk = _Walk(base_url or link, active)
     walk.run(body)
     _trim_edges(body)
-    text = tree_text(body)
-    safe = sanitize(etree.tostring(body, encoding="unicode", method="html")).strip()
+    markup = etree.tostring(body, encoding="unicode", method="html")
+    text = text_of(body, markup)
+    safe = sanitize(markup).strip()
     return CleanResult(safe, text, walk.date_hint, tuple(walk.images))
 
 

@@ -8,6 +8,7 @@ Entities are already decoded by the parser. Code-like elements contribute nothin
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Final
 
 from lxml import etree
@@ -69,3 +70,26 @@ def tree_text(root: etree._Element) -> str:
     if parts:
         blocks.append(_block(parts))
     return "\n\n".join(b for b in blocks if b and not b.isspace())
+
+
+def text_of(root: etree._Element, markup: str) -> str:
+    """`tree_text` of ``root``, given ``markup`` = lxml's HTML serialisation of it.
+
+    The C scanner reads the string the cleaner made for nh3 anyway (~10x less CPU than the
+    tree walk); it declines (None) on anything unusual, and then the tree is walked."""
+    if _html_text is not None:
+        text = _html_text(markup)
+        if text is not None:
+            return text
+    return tree_text(root)
+
+
+def _load_html_text() -> Callable[[str], str | None] | None:
+    try:
+        from feedvault.clean._ctext import html_text
+    except ImportError:  # built without a C compiler: the tree walk does it
+        return None
+    return html_text
+
+
+_html_text = _load_html_text()
