@@ -140,8 +140,8 @@ class _Walk:
         self.images: list[str] = []
 
     def run(self, body: etree._Element) -> None:
-        if body.text and "<" in body.text:
-            body.text = _STRAY_TAG.sub("", body.text)
+        _strip_stray_markup(body)
+        leaf_rules = bool(self.rules.dates) or self.rules.remove_text is not None
         for el in reversed(list(body.iter())):
             tag = el.tag
             if not isinstance(tag, str) or el is body:
@@ -149,8 +149,6 @@ class _Walk:
             if tag in _DROP_NOW:
                 _drop(el)
                 continue
-            if "<" in (el.text or "") or "<" in (el.tail or ""):
-                _strip_stray_tags(el)
             if tag == "a":
                 self._link(el)
             elif tag == "img":
@@ -160,9 +158,12 @@ class _Walk:
                 self._embed(el)
             elif tag in ("video", "audio"):
                 self._media(el)
-            if len(el) == 0 and self._leaf(el):
+            if len(el):
                 continue
-            if tag in _PRUNABLE and len(el) == 0 and not (el.text and el.text.strip()):
+            text = el.text  # read once: each read decodes the node's text anew
+            if leaf_rules and text and self._leaf(el, text):
+                continue
+            if tag in _PRUNABLE and not (text and text.strip()):
                 _drop(el)
         self.images.reverse()
 
@@ -205,9 +206,9 @@ class _Walk:
             if value:
                 el.set(name, clean_url(value, self.base, self.rules))
 
-    def _leaf(self, el: etree._Element) -> bool:
+    def _leaf(self, el: etree._Element, text: str) -> bool:
         """Text rules on short leaf elements: share labels go, the date line is read."""
-        text = (el.text or "").strip()
+        text = text.strip()
         if not text or len(text) > _LEAF_TEXT_MAX:
             return False
         for date_rule in self.rules.dates:
@@ -247,13 +248,27 @@ def _trim_edges(body: etree._Element) -> None:
             _drop(el)
 
 
-def _strip_stray_tags(el: etree._Element) -> None:
+# Text nodes (an element's text or tail) that hold a "<": found by libxml2, not by reading
+# every text node into Python.
+_STRAY_CANDIDATES: Final = etree.XPath("descendant::text()[contains(., '<')]")
+
+
+def _strip_stray_markup(body: etree._Element) -> None:
     """Delete markup that sits in text nodes, except inside code, where it is the content."""
-    if el.text and el.tag not in _CODE_TAGS and not _in_code(el):
-        el.text = _STRAY_TAG.sub("", el.text)
-    parent = el.getparent()
-    if el.tail and parent is not None and parent.tag not in _CODE_TAGS and not _in_code(parent):
-        el.tail = _STRAY_TAG.sub("", el.tail)
+    found = _STRAY_CANDIDATES(body)
+    for node in found if isinstance(found, list) else ():
+        if not isinstance(node, etree._ElementUnicodeResult):
+            continue
+        owner = node.getparent()
+        if owner is None:
+            continue
+        if node.is_text:
+            if owner is body or (owner.tag not in _CODE_TAGS and not _in_code(owner)):
+                owner.text = _STRAY_TAG.sub("", owner.text or "")
+        elif node.is_tail:
+            parent = owner.getparent()
+            if parent is not None and parent.tag not in _CODE_TAGS and not _in_code(parent):
+                owner.tail = _STRAY_TAG.sub("", owner.tail or "")
 
 
 def _in_code(el: etree._Element) -> bool:
