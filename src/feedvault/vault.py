@@ -352,11 +352,11 @@ class Vault:
             return self._fail(feed, f"{feed.slug}: {exc}")
 
     def _commit_prepared(
-        self, feed: Feed, doc: Document, prepared: Prepared | Exception
+        self, feed: Feed, doc: Document, prepared: Prepared | Exception | None
     ) -> UpdateResult:
-        """Write what a worker prepared; do the feed here instead when the worker failed
-        (``prepared`` is its exception) or the store changed under it."""
-        if isinstance(prepared, Exception):
+        """Write what a worker prepared; do the feed here instead when no worker did it
+        (``prepared`` is None or the worker's exception) or the store changed under it."""
+        if prepared is None or isinstance(prepared, Exception):
             return self._ingest_here(feed, doc)
         now = prepared.batch.seen_at if prepared.batch is not None else now_utc()
         try:

@@ -49,7 +49,10 @@ def test_workers_store_the_same_entries_versions_and_search_as_serial(
     paths = _feed_files(tmp_path, corpus)
     serial = _vault(tmp_path, "serial.db", 0, paths)
     pooled = _vault(tmp_path, "pooled.db", 2, paths)
+    pool = pooled._prepare_pool(len(paths))
+    assert pool is not None and pool.warm_up()
     a, b = serial.update(), pooled.update()
+    assert pool.prepared == len(paths)  # every feed went through a worker
     assert [(r.slug, r.status, r.new) for r in a] == [(r.slug, r.status, r.new) for r in b]
     assert sum(r.new for r in b) > 100
     for query in ("美国", "中国 经济", "习近平"):
@@ -148,3 +151,21 @@ def test_workers_setting_from_config_and_environment(
         monkeypatch.setenv("FEEDVAULT_WORKERS", bad)
         with pytest.raises(UsageError, match="bad setting"):
             load_settings(str(tmp_path / "v.db"), config)
+
+
+def test_the_writer_starts_on_the_first_feeds_while_workers_start(
+    tmp_path: Path, corpus: Path
+) -> None:
+    """No waiting for the workers' imports: feeds the writer did itself are stored the same."""
+    paths = _feed_files(tmp_path, corpus)
+    vault = _vault(tmp_path, "v.db", 1, paths)
+    results = vault.update()
+    pool = vault._pool
+    assert pool is not None
+    assert pool.prepared < len(paths)  # the first feed at least was done by the writer
+    assert all(r.status == "ok" and r.new > 0 for r in results)
+    reference = _vault(tmp_path, "ref.db", 0, paths)
+    reference.update()
+    vault.close()
+    reference.close()
+    assert _snapshot(tmp_path / "v.db") == _snapshot(tmp_path / "ref.db")
