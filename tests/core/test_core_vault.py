@@ -203,3 +203,29 @@ def test_unchanged_local_file_is_not_read_but_a_quick_same_size_rewrite_is(
     [result] = vault.update(["t"])
     assert result.status == "not_modified"
     assert vault.entries("t")[0].title == "Alphb"
+
+
+def test_documents_stored_by_older_versions_still_read_back(tmp_path: Path) -> None:
+    """Vaults before 0.2 hold feed documents zlib-compressed; newer ones use zstd."""
+    import sqlite3
+    import zlib
+
+    from feedvault.vault import open_vault
+
+    data = _rss([("Old", "https://example.org/o", "<p>o</p>")])
+    feed_file = tmp_path / "o.xml"
+    feed_file.write_bytes(data)
+    vault = open_vault(str(tmp_path / "v.db"))
+    vault.add_feed(str(feed_file), slug="o")
+    [entry] = vault.entries("o")
+    [version] = vault.entry(entry.id).versions
+    sha = version.document_sha
+    assert sha is not None
+    conn = sqlite3.connect(tmp_path / "v.db")
+    [(stored,)] = conn.execute("SELECT data FROM documents WHERE sha = ?", (sha,)).fetchall()
+    assert stored.startswith(b"\x28\xb5\x2f\xfd")  # zstd frame
+    with conn:
+        conn.execute("UPDATE documents SET data = ? WHERE sha = ?", (zlib.compress(data), sha))
+    conn.close()
+    assert vault.store.get_document(sha) == data
+    vault.close()

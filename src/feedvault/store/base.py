@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
+import zstandard
+
 from feedvault.models import Entry, EntryVersion, Feed
 from feedvault.search.query import Query
 
@@ -80,11 +82,14 @@ class FeedStateUpdate:
     document_sha: str | None = None  # sha256 of the feed document just read
 
 
+_ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
+
+
 @dataclass(frozen=True, slots=True)
 class PackedDocument:
     """A feed document as the stores keep it: sha256 and length of the original bytes, and
-    the bytes zlib-compressed. Packed where the update is prepared (a worker process), so
-    the single writer only inserts, and the pipe carries 40 % of the bytes."""
+    the bytes compressed. Packed where the update is prepared (a worker process), so the
+    single writer only inserts, and the pipe carries a third of the bytes."""
 
     sha: str
     size: int
@@ -92,8 +97,17 @@ class PackedDocument:
 
     @classmethod
     def pack(cls, raw: bytes, sha: str | None = None) -> PackedDocument:
-        """Level 1: 2.7x less CPU than level 6 for 40 % instead of 36 % of the size."""
-        return cls(sha or hashlib.sha256(raw).hexdigest(), len(raw), zlib.compress(raw, 1))
+        """zstd level 3: 2.2x less CPU than zlib level 1 (which vaults before 0.2 hold) and
+        a smaller result (35 % of a Chinese RSS file against 40 %)."""
+        data = zstandard.ZstdCompressor(level=3).compress(raw)
+        return cls(sha or hashlib.sha256(raw).hexdigest(), len(raw), data)
+
+
+def unpack_document(data: bytes) -> bytes:
+    """The original bytes of a stored document: zstd, or zlib for ones stored before."""
+    if data.startswith(_ZSTD_MAGIC):
+        return bytes(zstandard.ZstdDecompressor().decompress(data))
+    return zlib.decompress(data)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,7 +1,7 @@
 """Copy a whole vault between backends (SQLite <-> PostgreSQL), ids and raw bytes included.
 
 Rows go across table by table in primary-key order, as stored: feed state, every entry,
-every version with its raw HTML, every feed document (still zlib-compressed, byte for byte),
+every version with its raw HTML, every feed document (still compressed, byte for byte),
 the meta settings, and the edit and disappearance marks with the state they are noticed
 from (feed_keys, origin_checks). Ids are kept, so links to ``/entry/<id>`` keep working. The
 search index is not copied but rebuilt at the destination with its own backend's index. With

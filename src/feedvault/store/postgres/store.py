@@ -9,7 +9,6 @@ transaction. Like SqliteStorage it is not shared between threads.
 from __future__ import annotations
 
 import json
-import zlib
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
@@ -23,7 +22,14 @@ from feedvault.errors import EntryNotFound, FeedNotFound, StorageError, UsageErr
 from feedvault.models import Entry, EntryVersion, Feed
 from feedvault.search.query import Query
 from feedvault.search.tokens import IndexFields
-from feedvault.store.base import EntryState, FeedSpec, NewVersion, UpdateBatch, UpdateCounts
+from feedvault.store.base import (
+    EntryState,
+    FeedSpec,
+    NewVersion,
+    UpdateBatch,
+    UpdateCounts,
+    unpack_document,
+)
 from feedvault.store.postgres import leases, schema, search_index
 from feedvault.store.postgres.upkeep import Upkeep
 from feedvault.store.rows import (
@@ -303,7 +309,7 @@ class PostgresStorage:
         row = self.conn.execute("SELECT data FROM documents WHERE sha = %s", (sha,)).fetchone()
         if row is None:
             raise UsageError(f"no stored document {sha}")
-        return zlib.decompress(row[0])
+        return unpack_document(bytes(row[0]))
 
     def iter_versions_for_reclean(self, feed_id: int) -> Iterator[EntryVersion]:
         """Every version of one feed's entries, read in pages so memory stays flat."""

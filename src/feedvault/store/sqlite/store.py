@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import zlib
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
@@ -21,6 +20,7 @@ from feedvault.store.base import (
     NewVersion,
     UpdateBatch,
     UpdateCounts,
+    unpack_document,
 )
 from feedvault.store.rows import (
     ENTRY_COLUMNS,
@@ -321,7 +321,7 @@ class SqliteStorage:
         row = self.conn.execute("SELECT data FROM documents WHERE sha = ?", (sha,)).fetchone()
         if row is None:
             raise UsageError(f"no stored document {sha}")
-        return zlib.decompress(row[0])
+        return unpack_document(bytes(row[0]))
 
     def iter_versions_for_reclean(self, feed_id: int) -> Iterator[EntryVersion]:
         """Every version of one feed's entries, read in pages so memory stays flat."""
