@@ -17,6 +17,7 @@ from feedvault.search.query import Query
 from feedvault.store.base import (
     EntryState,
     FeedSpec,
+    NewEntry,
     NewVersion,
     UpdateBatch,
     UpdateCounts,
@@ -218,29 +219,11 @@ class SqliteStorage:
             doc_sha = _store_document(conn, feed_id, batch, seen)
             indexed: list[tuple[int, int, str, str]] = []
             fields: list[IndexFields | None] = []
-            for new in batch.new_entries:
-                cur = conn.execute(
-                    "INSERT INTO entries (feed_id, key, guid, published, published_source, "
-                    "updated, "
-                    "first_seen, last_seen, author) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (
-                        feed_id,
-                        new.key,
-                        new.guid,
-                        to_ms(new.published),
-                        new.published_source,
-                        to_ms(new.updated) if new.updated else None,
-                        seen,
-                        seen,
-                        new.author,
-                    ),
-                )
-                entry_id = int(cur.lastrowid or 0)
-                _insert_version(conn, entry_id, 1, seen, new.version, doc_sha)
-                indexed.append(
-                    (entry_id, to_ms(new.published), new.version.title, new.version.text)
-                )
-                fields.append(new.version.index)
+            ids = _insert_new_entries(conn, feed_id, batch.new_entries, seen, doc_sha)
+            for entry_id, new in zip(ids, batch.new_entries, strict=True):
+                version = new.version
+                indexed.append((entry_id, to_ms(new.published), version.title, version.text))
+                fields.append(version.index)
             for entry_id, version, published in batch.changed:
                 seq = conn.execute(
                     "SELECT version_count + 1 FROM entries WHERE id = ?", (entry_id,)
@@ -475,6 +458,65 @@ def _store_document(
         ),
     )
     return doc.sha
+
+
+def _insert_new_entries(
+    conn: sqlite3.Connection,
+    feed_id: int,
+    entries: Sequence[NewEntry],
+    seen: int,
+    doc_sha: str | None,
+) -> range:
+    """Insert new entries with their first versions, two ``executemany`` for the whole feed;
+    returns the entry ids. The ids are the ones SQLite would give (max + 1 onwards): this
+    connection holds the write lock, so nobody else can take them in between."""
+    if not entries:
+        return range(0)
+    first_entry = conn.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM entries").fetchone()[0]
+    first_version = conn.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM versions").fetchone()[0]
+    conn.executemany(
+        "INSERT INTO entries (id, feed_id, key, guid, published, published_source, updated, "
+        "first_seen, last_seen, author, current_version, version_count) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)",
+        [
+            (
+                first_entry + k,
+                feed_id,
+                new.key,
+                new.guid,
+                to_ms(new.published),
+                new.published_source,
+                to_ms(new.updated) if new.updated else None,
+                seen,
+                seen,
+                new.author,
+                first_version + k,
+            )
+            for k, new in enumerate(entries)
+        ],
+    )
+    conn.executemany(
+        "INSERT INTO versions (id, entry_id, seq, seen_at, source, title, link, raw_html, "
+        "content_hash, content_html, text, document_sha) "
+        "VALUES (?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            (
+                first_version + k,
+                first_entry + k,
+                seen,
+                v.source,
+                v.title,
+                v.link,
+                v.raw_html,
+                v.content_hash,
+                v.content_html,
+                v.text,
+                doc_sha,
+            )
+            for k, v in enumerate(new.version for new in entries)
+        ],
+    )
+    return range(first_entry, first_entry + len(entries))
 
 
 def _insert_version(
