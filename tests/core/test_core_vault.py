@@ -229,3 +229,29 @@ def test_documents_stored_by_older_versions_still_read_back(tmp_path: Path) -> N
     conn.close()
     assert vault.store.get_document(sha) == data
     vault.close()
+
+
+def test_unchanged_feeds_move_their_next_check_when_the_update_ends(
+    vault: Vault, tmp_path: Path
+) -> None:
+    """Unchanged feeds' states are written together at the end of the update (both stores):
+    each ends up checked, scheduled for later, and its entries untouched."""
+    import os
+    import time
+
+    for n in range(30):
+        path = tmp_path / f"u{n}.xml"
+        path.write_bytes(_rss([(f"U{n}", f"https://example.org/u{n}", "<p>u</p>")]))
+        old = time.time() - 60  # settled: not modified within the last seconds
+        os.utime(path, (old, old))
+        vault.add_feed(str(path), slug=f"u{n}")
+    before = {f.slug: f.last_updated for f in vault.feeds()}
+    time.sleep(0.01)
+    results = vault.update()
+    assert {r.status for r in results} == {"not_modified"}
+    for feed in vault.feeds():
+        last_updated = before[feed.slug]
+        assert feed.last_updated is not None and last_updated is not None
+        assert feed.last_updated > last_updated
+        assert feed.next_check is not None and feed.next_check > feed.last_updated
+        assert feed.status == "ok" and feed.entry_count == 1

@@ -169,6 +169,14 @@ class Storage(Protocol):
     # entries
     def entry_states(self, feed_id: int, keys: Sequence[str]) -> dict[str, EntryState]: ...
     def apply_update(self, feed_id: int, batch: UpdateBatch) -> UpdateCounts: ...
+    def apply_feed_states(
+        self, states: Sequence[tuple[int, datetime, FeedStateUpdate]]
+    ) -> None:
+        """Move several feeds' HTTP state (ETag, next check...) in one transaction: feeds
+        whose document did not change, where one transaction each would cost more than
+        the check itself."""
+        ...
+
     def list_entries(
         self,
         feed_id: int | None = None,

@@ -25,6 +25,7 @@ from feedvault.search.tokens import IndexFields
 from feedvault.store.base import (
     EntryState,
     FeedSpec,
+    FeedStateUpdate,
     NewVersion,
     UpdateBatch,
     UpdateCounts,
@@ -191,6 +192,15 @@ class PostgresStorage:
             (feed_id, list(keys)),
         )
         return {key: EntryState(*rest) for key, *rest in rows}
+
+    def apply_feed_states(self, states: Sequence[tuple[int, datetime, FeedStateUpdate]]) -> None:
+        if not states:
+            return
+        with self.transaction() as conn, conn.cursor() as cur:
+            cur.executemany(
+                _FEED_STATE_SQL,
+                [_feed_state_params(fid, state, to_ms(seen)) for fid, seen, state in states],
+            )
 
     def apply_update(self, feed_id: int, batch: UpdateBatch) -> UpdateCounts:
         try:
@@ -528,30 +538,35 @@ def _insert_version(
     )
 
 
+_FEED_STATE_SQL = (
+    "UPDATE feeds SET last_updated = %(seen)s, etag = coalesce(%(etag)s, etag), "
+    "name = CASE WHEN name = slug AND %(title)s::text IS NOT NULL THEN %(title)s "
+    "ELSE name END, last_doc_sha = coalesce(%(doc)s, last_doc_sha), "
+    "last_modified = coalesce(%(lm)s, last_modified), "
+    "site_url = coalesce(site_url, %(site)s), url = coalesce(%(url)s, url), "
+    "next_check = coalesce(%(next)s, next_check), "
+    "status = coalesce(%(status)s, CASE WHEN %(clear)s THEN 'ok' ELSE status END), "
+    "last_error = CASE WHEN %(clear)s THEN %(warning)s ELSE last_error END, "
+    "error_count = CASE WHEN %(clear)s THEN 0 ELSE error_count END WHERE id = %(id)s"
+)
+
+
+def _feed_state_params(feed_id: int, state: FeedStateUpdate, seen: int) -> dict[str, object]:
+    return {
+        "seen": seen,
+        "etag": state.etag,
+        "lm": state.last_modified,
+        "site": state.site_url,
+        "url": state.url,
+        "next": _ms(state.next_check),
+        "status": state.status,
+        "clear": state.clear_error,
+        "warning": _opt(state.warning),
+        "title": _opt(state.title),
+        "doc": state.document_sha,
+        "id": feed_id,
+    }
+
+
 def _write_feed_state(conn: Conn, feed_id: int, batch: UpdateBatch, seen: int) -> None:
-    state = batch.feed_state
-    conn.execute(
-        "UPDATE feeds SET last_updated = %(seen)s, etag = coalesce(%(etag)s, etag), "
-        "name = CASE WHEN name = slug AND %(title)s::text IS NOT NULL THEN %(title)s "
-        "ELSE name END, last_doc_sha = coalesce(%(doc)s, last_doc_sha), "
-        "last_modified = coalesce(%(lm)s, last_modified), "
-        "site_url = coalesce(site_url, %(site)s), url = coalesce(%(url)s, url), "
-        "next_check = coalesce(%(next)s, next_check), "
-        "status = coalesce(%(status)s, CASE WHEN %(clear)s THEN 'ok' ELSE status END), "
-        "last_error = CASE WHEN %(clear)s THEN %(warning)s ELSE last_error END, "
-        "error_count = CASE WHEN %(clear)s THEN 0 ELSE error_count END WHERE id = %(id)s",
-        {
-            "seen": seen,
-            "etag": state.etag,
-            "lm": state.last_modified,
-            "site": state.site_url,
-            "url": state.url,
-            "next": _ms(state.next_check),
-            "status": state.status,
-            "clear": state.clear_error,
-            "warning": _opt(state.warning),
-            "title": _opt(state.title),
-            "doc": state.document_sha,
-            "id": feed_id,
-        },
-    )
+    conn.execute(_FEED_STATE_SQL, _feed_state_params(feed_id, batch.feed_state, seen))

@@ -17,6 +17,7 @@ from feedvault.search.query import Query
 from feedvault.store.base import (
     EntryState,
     FeedSpec,
+    FeedStateUpdate,
     NewEntry,
     NewVersion,
     UpdateBatch,
@@ -212,6 +213,15 @@ class SqliteStorage:
             for key, *rest in rows:
                 states[key] = EntryState(*rest)
         return states
+
+    def apply_feed_states(self, states: Sequence[tuple[int, datetime, FeedStateUpdate]]) -> None:
+        if not states:
+            return
+        with self.transaction() as conn:
+            conn.executemany(
+                _FEED_STATE_SQL,
+                [_feed_state_params(fid, state, to_ms(seen)) for fid, seen, state in states],
+            )
 
     def apply_update(self, feed_id: int, batch: UpdateBatch) -> UpdateCounts:
         seen = to_ms(batch.seen_at)
@@ -573,34 +583,39 @@ def _remove_from_index(conn: sqlite3.Connection, entry_ids: list[int]) -> None:
         search_index.remove_entry(conn, entry_id)
 
 
+_FEED_STATE_SQL = (
+    "UPDATE feeds SET name = CASE WHEN name = slug AND ? IS NOT NULL THEN ? ELSE name END, "
+    "last_updated = ?, etag = coalesce(?, etag), "
+    "last_modified = coalesce(?, last_modified), site_url = coalesce(site_url, ?), "
+    "url = coalesce(?, url), next_check = coalesce(?, next_check), "
+    "last_doc_sha = coalesce(?, last_doc_sha), "
+    "status = coalesce(?, CASE WHEN ? THEN 'ok' ELSE status END), "
+    "last_error = CASE WHEN ? THEN ? ELSE last_error END, "
+    "error_count = CASE WHEN ? THEN 0 ELSE error_count END WHERE id = ?"
+)
+
+
+def _feed_state_params(feed_id: int, state: FeedStateUpdate, seen: int) -> tuple[object, ...]:
+    return (
+        state.title,
+        state.title,
+        seen,
+        state.etag,
+        state.last_modified,
+        state.site_url,
+        state.url,
+        to_ms(state.next_check) if state.next_check else None,
+        state.document_sha,
+        state.status,
+        state.clear_error,
+        state.clear_error,
+        state.warning,
+        state.clear_error,
+        feed_id,
+    )
+
+
 def _write_feed_state(
     conn: sqlite3.Connection, feed_id: int, batch: UpdateBatch, seen: int
 ) -> None:
-    state = batch.feed_state
-    conn.execute(
-        "UPDATE feeds SET name = CASE WHEN name = slug AND ? IS NOT NULL THEN ? ELSE name END, "
-        "last_updated = ?, etag = coalesce(?, etag), "
-        "last_modified = coalesce(?, last_modified), site_url = coalesce(site_url, ?), "
-        "url = coalesce(?, url), next_check = coalesce(?, next_check), "
-        "last_doc_sha = coalesce(?, last_doc_sha), "
-        "status = coalesce(?, CASE WHEN ? THEN 'ok' ELSE status END), "
-        "last_error = CASE WHEN ? THEN ? ELSE last_error END, "
-        "error_count = CASE WHEN ? THEN 0 ELSE error_count END WHERE id = ?",
-        (
-            state.title,
-            state.title,
-            seen,
-            state.etag,
-            state.last_modified,
-            state.site_url,
-            state.url,
-            to_ms(state.next_check) if state.next_check else None,
-            state.document_sha,
-            state.status,
-            state.clear_error,
-            state.clear_error,
-            state.warning,
-            state.clear_error,
-            feed_id,
-        ),
-    )
+    conn.execute(_FEED_STATE_SQL, _feed_state_params(feed_id, batch.feed_state, seen))
