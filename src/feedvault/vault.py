@@ -38,7 +38,6 @@ from feedvault.pipeline import (
     UpdateResult,
     commit,
     ingest,
-    unchanged_update,
 )
 from feedvault.schedule import next_check
 from feedvault.store import FeedSpec, Storage, open_storage
@@ -287,15 +286,21 @@ class Vault:
             return self._fail(feed, f"{feed.slug}: cannot read {path}: {exc.strerror}")
 
     def _not_modified(
-        self, feed: Feed, etag: str | None, last_modified: str | None
+        self,
+        feed: Feed,
+        etag: str | None,
+        last_modified: str | None,
+        permanent_url: str | None = None,
     ) -> UpdateResult:
-        """A 304 or an unchanged local file: only the feed's HTTP state and next check move.
+        """A 304, an unchanged local file or the same bytes as last time: only the feed's
+        HTTP state (ETag, Last-Modified, a permanent redirect) and its next check move.
         Written in batches (`_flush_unchanged`): one transaction per such feed cost ten
         times the check itself."""
         now = now_utc()
         state = FeedStateUpdate(
             etag=etag,
             last_modified=last_modified,
+            url=permanent_url,
             status="ok",
             next_check=self._next_check(feed, now),
         )
@@ -358,7 +363,7 @@ class Vault:
             if isinstance(doc, UpdateResult):
                 done(doc)
             elif hashlib.sha256(doc.data).hexdigest() == feed.last_doc_sha:
-                done(self._commit_prepared(feed, doc, unchanged_update(feed, doc, now_utc())))
+                done(self._not_modified(feed, doc.etag, doc.last_modified, doc.permanent_url))
             else:
                 yield feed, doc
 
