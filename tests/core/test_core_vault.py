@@ -206,7 +206,7 @@ def test_unchanged_local_file_is_not_read_but_a_quick_same_size_rewrite_is(
 
 
 def test_documents_stored_by_older_versions_still_read_back(tmp_path: Path) -> None:
-    """Vaults before 0.2 hold feed documents zlib-compressed; newer ones use zstd."""
+    """Older vaults hold feed documents zlib-compressed; new ones are zstd."""
     import sqlite3
     import zlib
 

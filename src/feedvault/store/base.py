@@ -97,7 +97,7 @@ class PackedDocument:
 
     @classmethod
     def pack(cls, raw: bytes, sha: str | None = None) -> PackedDocument:
-        """zstd level 3: 2.2x less CPU than zlib level 1 (which vaults before 0.2 hold) and
+        """zstd level 3: 2.2x less CPU than zlib level 1 (which older vaults hold) and
         a smaller result (35 % of a Chinese RSS file against 40 %)."""
         data = zstandard.ZstdCompressor(level=3).compress(raw)
         return cls(sha or hashlib.sha256(raw).hexdigest(), len(raw), data)
