@@ -281,6 +281,13 @@ class Vault:
             )
             if etag == feed.etag and settled:
                 return self._not_modified(feed, etag, None)
+            cap = self.settings.max_bytes
+            if st.st_size > cap:  # the same cap as a download: memory stays bounded
+                return self._fail(
+                    feed,
+                    f"{feed.slug}: {path} is too large: {st.st_size} bytes, over the "
+                    f"{cap}-byte cap ([fetch] max_bytes)",
+                )
             return Document(path.read_bytes(), feed.url, etag=etag)
         except OSError as exc:
             return self._fail(feed, f"{feed.slug}: cannot read {path}: {exc.strerror}")

@@ -255,3 +255,24 @@ def test_unchanged_feeds_move_their_next_check_when_the_update_ends(
         assert feed.last_updated > last_updated
         assert feed.next_check is not None and feed.next_check > feed.last_updated
         assert feed.status == "ok" and feed.entry_count == 1
+
+
+def test_a_local_feed_file_over_the_size_cap_is_refused_and_nothing_is_lost(
+    vault: Vault, tmp_path: Path
+) -> None:
+    """The download cap ([fetch] max_bytes) holds for local files too: memory stays bounded."""
+    import dataclasses
+
+    path = tmp_path / "big.xml"
+    path.write_bytes(_rss([("Small", "https://example.org/s", "<p>s</p>")]))
+    vault.add_feed(str(path), slug="big")
+    body = "<p>" + "x" * 2000 + "</p>"
+    items = [(f"Item {n}", f"https://example.org/{n}", body) for n in range(60)]
+    path.write_bytes(_rss(items))
+    vault.settings = dataclasses.replace(vault.settings, max_bytes=50_000)
+    [result] = vault.update(["big"])
+    assert result.status == "error" and result.error is not None
+    assert result.error.startswith("big: ") and "too large" in result.error
+    assert "max_bytes" in result.error
+    assert [e.title for e in vault.entries("big")] == ["Small"]
+    assert vault.feed("big").last_error == result.error
