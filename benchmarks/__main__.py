@@ -64,7 +64,7 @@ def ingest(tmp: Path, n: int) -> tuple[list[Row], dict[str, Any]]:
         ("ingest", f"entries/s, {n:,} entries end to end", _rate(fv), "reader", _rate(rd)),
         (
             "ingest",
-            f"entries/s, {fv['workers']} preparing workers",
+            f"entries/s, {fv['workers']} preparing worker{'s' if fv['workers'] != 1 else ''}",
             _rate(fv),
             "feedvault, 1 process",
             _rate(res["feedvault-serial"]),
