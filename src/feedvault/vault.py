@@ -61,6 +61,7 @@ def open_vault(db: str | None = None, *, settings: Settings | None = None) -> Va
 
 _UNCHANGED_BATCH = 500  # unchanged feeds' states written per transaction
 
+
 class Vault:
     def __init__(self, store: Storage, settings: Settings) -> None:
         self.store = store
