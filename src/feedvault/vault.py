@@ -29,6 +29,7 @@ from feedvault.errors import (
     StorageError,
     UsageError,
 )
+from feedvault.localfiles import file_etag, read_time_ns, unchanged_since_read
 from feedvault.models import Entry, Feed
 from feedvault.naming import slug_from_source, slugify, unique_slug
 from feedvault.pipeline import (
@@ -269,19 +270,17 @@ class Vault:
         return doc if isinstance(doc, UpdateResult) else self._ingest(feed, doc)
 
     def _read_local(self, feed: Feed) -> Document | UpdateResult:
-        """A local feed file; one unchanged since the last update (same inode, size and
-        modification time, kept as its ETag) is not even read - unless it was modified so
-        close to that update that a same-size rewrite could share its timestamp."""
+        """A local feed file; one unchanged since it was last read (same inode, size and
+        modification time, kept in its ETag) is not even read - unless it was modified so
+        close to that read that a same-size rewrite could share its timestamp
+        (feedvault/localfiles.py)."""
         assert feed.url is not None
         path = Path(feed.url.removeprefix("file://"))
         try:
             st = path.stat()
-            etag = f'"file-{st.st_ino}-{st.st_size}-{st.st_mtime_ns}"'
-            settled = feed.last_updated is not None and (
-                st.st_mtime < feed.last_updated.timestamp() - 2.0
-            )
-            if etag == feed.etag and settled:
-                return self._not_modified(feed, etag, None)
+            if unchanged_since_read(st, feed.etag, feed.last_updated):
+                return self._not_modified(feed, feed.etag, None)
+            etag = file_etag(st, read_time_ns())
             cap = self.settings.max_bytes
             if st.st_size > cap:  # the same cap as a download: memory stays bounded
                 return self._fail(

@@ -181,8 +181,8 @@ def test_remove_deletes_only_that_feed(vault: Vault, tmp_path: Path) -> None:
 def test_unchanged_local_file_is_not_read_but_a_quick_same_size_rewrite_is(
     vault: Vault, tmp_path: Path
 ) -> None:
-    """A local feed's inode, size and mtime act as its ETag, except within 2 s of the last
-    update, where a same-size rewrite could keep the timestamp."""
+    """A local feed's inode, size and mtime act as its ETag, except when it was modified just
+    before it was last read, where a same-size rewrite could keep the timestamp."""
     import os
 
     feed_file = tmp_path / "feed.xml"
@@ -276,3 +276,34 @@ def test_a_local_feed_file_over_the_size_cap_is_refused_and_nothing_is_lost(
     assert "max_bytes" in result.error
     assert [e.title for e in vault.entries("big")] == ["Small"]
     assert vault.feed("big").last_error == result.error
+
+
+def test_when_a_local_file_can_be_skipped_without_reading() -> None:
+    """feedvault/localfiles.py: skip only when the mtime lies two clock ticks before the
+    last read (2 s on filesystems with whole-second timestamps)."""
+    import os
+    from datetime import UTC, datetime
+
+    from feedvault.localfiles import file_etag, unchanged_since_read
+
+    def stat(mtime_ns: int, size: int = 100, ino: int = 7) -> os.stat_result:
+        fields = (0o100644, ino, 1, 1, 0, 0, size, 0, 0, 0, 0.0, 0.0, 0.0, 0, mtime_ns, 0)
+        return os.stat_result(fields)
+
+    second = 10**9
+    fine = 1_700_000_000 * second + 123_456_789
+    coarse = 1_700_000_000 * second
+    assert unchanged_since_read(stat(fine), file_etag(stat(fine), fine + second), None)
+    assert not unchanged_since_read(stat(fine), file_etag(stat(fine), fine + second // 100), None)
+    assert not unchanged_since_read(stat(coarse), file_etag(stat(coarse), coarse + second), None)
+    assert unchanged_since_read(stat(coarse), file_etag(stat(coarse), coarse + 3 * second), None)
+    etag = file_etag(stat(fine), fine + second)
+    assert not unchanged_since_read(stat(fine, size=101), etag, None)  # another size
+    assert not unchanged_since_read(stat(fine, ino=8), etag, None)  # replaced file
+    assert not unchanged_since_read(stat(fine + 1), etag, None)  # touched
+    assert not unchanged_since_read(stat(fine), None, None)
+    old_style = f'"file-7-100-{fine}"'  # kept by vaults before read times were recorded
+    later = datetime.fromtimestamp((fine + 3 * second) / second, UTC)
+    sooner = datetime.fromtimestamp((fine + second) / second, UTC)
+    assert unchanged_since_read(stat(fine), old_style, later)
+    assert not unchanged_since_read(stat(fine), old_style, sooner)
