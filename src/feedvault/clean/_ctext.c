@@ -301,7 +301,8 @@ add_pre(Buf *pre, Buf *out)
 }
 
 /* Skip (or, with into, collect the text of) the inside of the element whose start tag ended
- * at i; returns the index after its end tag. */
+ * at i; returns the index after its end tag, -1 for markup it does not read, -2 when out of
+ * memory (with MemoryError set). */
 static Py_ssize_t
 skip_element(const Src *s, Py_ssize_t i, Py_ssize_t ns, Py_ssize_t ne, Buf *into)
 {
@@ -366,7 +367,10 @@ html_text(PyObject *self, PyObject *arg)
                 has_break = 0;
                 pre.len = 0;
                 i = skip_element(&s, i, a, z, &pre);
-                if (i < 0) goto decline;
+                if (i < 0) {
+                    failed = i == -2; /* out of memory, not something to decline */
+                    goto decline;
+                }
                 if (add_pre(&pre, &out) < 0) goto error;
                 continue;
             } else {
