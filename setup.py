@@ -13,12 +13,16 @@ setup(
             "feedvault.search._ctokens",
             ["src/feedvault/search/_ctokens.c"],
             optional=True,
+            include_dirs=["src/feedvault"],
+            depends=["src/feedvault/ucs4buf.h"],
             extra_compile_args=["-O2"],
         ),
         Extension(
             "feedvault.clean._ctext",
             ["src/feedvault/clean/_ctext.c"],
             optional=True,
+            include_dirs=["src/feedvault"],
+            depends=["src/feedvault/ucs4buf.h"],
             extra_compile_args=["-O2"],
         ),
     ]

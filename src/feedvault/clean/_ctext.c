@@ -13,6 +13,8 @@
 #include <Python.h>
 #include <string.h>
 
+#include "ucs4buf.h"
+
 #define K_BLOCK 1
 #define K_CELL 2
 #define K_SKIP 4
@@ -50,35 +52,6 @@ static const Tag TAGS[] = {
     {"input", K_VOID}, {"isindex", K_VOID}, {"link", K_VOID}, {"meta", K_VOID},
     {"param", K_VOID},
 };
-
-typedef struct {
-    Py_UCS4 *d;
-    Py_ssize_t len, cap;
-} Buf;
-
-static int
-reserve(Buf *b, Py_ssize_t extra)
-{
-    if (b->len + extra <= b->cap) return 0;
-    Py_ssize_t cap = b->cap ? b->cap : 1024;
-    while (cap < b->len + extra) cap *= 2;
-    Py_UCS4 *d = PyMem_Realloc(b->d, (size_t)cap * sizeof(Py_UCS4));
-    if (d == NULL) {
-        PyErr_NoMemory();
-        return -1;
-    }
-    b->d = d;
-    b->cap = cap;
-    return 0;
-}
-
-static int
-push(Buf *b, Py_UCS4 c)
-{
-    if (reserve(b, 1) < 0) return -1;
-    b->d[b->len++] = c;
-    return 0;
-}
 
 typedef struct {
     int kind;
@@ -204,12 +177,12 @@ read_text(const Src *s, Py_ssize_t i, Buf *b)
                 else if (strcmp(name, "nbsp") == 0) v = 0xA0;
                 else return -1;
             }
-            if (b != NULL && push(b, v) < 0) return -2;
+            if (b != NULL && buf_push(b, v) < 0) return -2;
             i = j + 1;
             continue;
         }
         if (c == BREAK) return -1; /* text.py's break marker must not occur in text */
-        if (b != NULL && push(b, c) < 0) return -2;
+        if (b != NULL && buf_push(b, c) < 0) return -2;
         i++;
     }
     return i;
@@ -219,7 +192,7 @@ read_text(const Src *s, Py_ssize_t i, Buf *b)
 static int
 collapse(const Py_UCS4 *p, Py_ssize_t n, Buf *out)
 {
-    if (reserve(out, n) < 0) return -1;
+    if (buf_reserve(out, n) < 0) return -1;
     int pending = 0;
     Py_ssize_t before = out->len;
     for (Py_ssize_t i = 0; i < n; i++) {
@@ -246,7 +219,7 @@ flush(Buf *parts, int has_break, Buf *out, Buf *tmp)
         Py_ssize_t start = 0;
         for (Py_ssize_t i = 0; i <= parts->len; i++) {
             if (i == parts->len || parts->d[i] == BREAK) {
-                if (start > 0 && push(tmp, '\n') < 0) return -1;
+                if (start > 0 && buf_push(tmp, '\n') < 0) return -1;
                 if (collapse(parts->d + start, i - start, tmp) < 0) return -1;
                 start = i + 1;
             }
@@ -265,7 +238,7 @@ flush(Buf *parts, int has_break, Buf *out, Buf *tmp)
     }
     parts->len = 0;
     if (tmp->len == 0) return 0;
-    if (reserve(out, tmp->len + 2) < 0) return -1;
+    if (buf_reserve(out, tmp->len + 2) < 0) return -1;
     if (out->len) {
         out->d[out->len++] = '\n';
         out->d[out->len++] = '\n';
@@ -290,7 +263,7 @@ add_pre(Buf *pre, Buf *out)
         }
     }
     if (blank) return 0;
-    if (reserve(out, z - a + 2) < 0) return -1;
+    if (buf_reserve(out, z - a + 2) < 0) return -1;
     if (out->len) {
         out->d[out->len++] = '\n';
         out->d[out->len++] = '\n';
@@ -359,7 +332,7 @@ html_text(PyObject *self, PyObject *arg)
                     if (i < 0) goto decline;
                 }
             } else if (kind & K_BR) {
-                if (push(&parts, BREAK) < 0) goto error;
+                if (buf_push(&parts, BREAK) < 0) goto error;
                 has_break = 1;
                 continue;
             } else if (kind & K_PRE) {
@@ -391,7 +364,7 @@ html_text(PyObject *self, PyObject *arg)
             if (flush(&parts, has_break, &out, &tmp) < 0) goto error;
             has_break = 0;
         } else if (kind & K_CELL) {
-            if (push(&parts, ' ') < 0) goto error;
+            if (buf_push(&parts, ' ') < 0) goto error;
         }
         if (depth <= 0) break; /* the root's end: its tail is not its text */
     }
@@ -420,6 +393,7 @@ static PyMethodDef methods[] = {
 static struct PyModuleDef module = {
     PyModuleDef_HEAD_INIT, "feedvault.clean._ctext",
     "Plain text of serialised, cleaned HTML in C (see clean/text.py).", -1, methods,
+    NULL, NULL, NULL, NULL,
 };
 
 PyMODINIT_FUNC

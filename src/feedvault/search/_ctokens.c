@@ -18,6 +18,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "ucs4buf.h"
+
 #define BMP 0x10000
 #define IDENTITY (-1)
 #define LOOKUP (-2) /* maps to several (or no) characters, or lies outside the BMP */
@@ -55,27 +57,6 @@ is_word(Py_UCS4 c)
     return Py_UNICODE_ISALNUM(c) && !is_cjk(c);
 }
 
-typedef struct {
-    Py_UCS4 *data;
-    Py_ssize_t len, cap;
-} Buf;
-
-static int
-buf_reserve(Buf *b, Py_ssize_t extra)
-{
-    if (b->len + extra <= b->cap) return 0;
-    Py_ssize_t cap = b->cap ? b->cap : 256;
-    while (cap < b->len + extra) cap *= 2;
-    Py_UCS4 *data = PyMem_Realloc(b->data, (size_t)cap * sizeof(Py_UCS4));
-    if (data == NULL) {
-        PyErr_NoMemory();
-        return -1;
-    }
-    b->data = data;
-    b->cap = cap;
-    return 0;
-}
-
 /* Append fold(text) to b. */
 static int
 fold_into(PyObject *text, Buf *b)
@@ -88,11 +69,11 @@ fold_into(PyObject *text, Buf *b)
         Py_UCS4 c = PyUnicode_READ(kind, src, i);
         int32_t m = c < BMP ? bmp_map[c] : LOOKUP;
         if (m == IDENTITY) {
-            b->data[b->len++] = c;
+            b->d[b->len++] = c;
             continue;
         }
         if (m >= 0) {
-            b->data[b->len++] = (Py_UCS4)m;
+            b->d[b->len++] = (Py_UCS4)m;
             continue;
         }
         PyObject *key = PyLong_FromUnsignedLong(c);
@@ -101,13 +82,13 @@ fold_into(PyObject *text, Buf *b)
         Py_DECREF(key);
         if (to == NULL) {
             if (PyErr_Occurred()) return -1;
-            b->data[b->len++] = c;
+            b->d[b->len++] = c;
             continue;
         }
         Py_ssize_t k = PyUnicode_GET_LENGTH(to);
         if (buf_reserve(b, k + (n - i)) < 0) return -1;
         for (Py_ssize_t j = 0; j < k; j++) {
-            b->data[b->len++] = PyUnicode_READ_CHAR(to, j);
+            b->d[b->len++] = PyUnicode_READ_CHAR(to, j);
         }
     }
     return 0;
@@ -119,7 +100,7 @@ tokens_of(const Py_UCS4 *f, Py_ssize_t n, Buf *out)
 {
     out->len = 0;
     if (buf_reserve(out, 3 * n + 1) < 0) return NULL;
-    Py_UCS4 *o = out->data;
+    Py_UCS4 *o = out->d;
     Py_ssize_t w = 0;
     Py_ssize_t i = 0;
     while (i < n) {
@@ -148,20 +129,20 @@ chars_of(const Buf *head, const Buf *body, Buf *out)
     const Buf *parts[2] = {head, body};
     for (int p = 0; p < 2; p++) {
         for (Py_ssize_t i = 0; i < parts[p]->len; i++) {
-            Py_UCS4 c = parts[p]->data[i];
+            Py_UCS4 c = parts[p]->d[i];
             if (!is_cjk(c)) continue;
             uint8_t bit = (uint8_t)(1u << (c & 7));
             if (seen[c >> 3] & bit) continue;
             seen[c >> 3] |= bit;
-            if (out->len) out->data[out->len++] = ' ';
-            out->data[out->len++] = c;
+            if (out->len) out->d[out->len++] = ' ';
+            out->d[out->len++] = c;
         }
     }
     for (Py_ssize_t i = 0; i < out->len; i += 2) { /* clear only what was set */
-        Py_UCS4 c = out->data[i];
+        Py_UCS4 c = out->d[i];
         seen[c >> 3] = 0;
     }
-    return PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, out->data, out->len);
+    return PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, out->d, out->len);
 }
 
 PyDoc_STRVAR(load_doc,
@@ -212,17 +193,17 @@ index_fields(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
     Buf head = {0}, body = {0}, out = {0};
     PyObject *t = NULL, *b = NULL, *c = NULL, *result = NULL;
     if (fold_into(args[0], &head) < 0 || fold_into(args[1], &body) < 0) goto done;
-    if ((t = tokens_of(head.data, head.len, &out)) == NULL) goto done;
-    if ((b = tokens_of(body.data, body.len, &out)) == NULL) goto done;
+    if ((t = tokens_of(head.d, head.len, &out)) == NULL) goto done;
+    if ((b = tokens_of(body.d, body.len, &out)) == NULL) goto done;
     if ((c = chars_of(&head, &body, &out)) == NULL) goto done;
     result = PyTuple_Pack(3, t, b, c);
 done:
     Py_XDECREF(t);
     Py_XDECREF(b);
     Py_XDECREF(c);
-    PyMem_Free(head.data);
-    PyMem_Free(body.data);
-    PyMem_Free(out.data);
+    PyMem_Free(head.d);
+    PyMem_Free(body.d);
+    PyMem_Free(out.d);
     return result;
 }
 
@@ -235,6 +216,7 @@ static PyMethodDef methods[] = {
 static struct PyModuleDef module = {
     PyModuleDef_HEAD_INIT, "feedvault.search._ctokens",
     "Fold and tokenise text for the search index in C (see tokens.py).", -1, methods,
+    NULL, NULL, NULL, NULL,
 };
 
 PyMODINIT_FUNC
