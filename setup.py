@@ -7,23 +7,21 @@ output, slower).
 
 from setuptools import Extension, setup
 
+
+def _speedup(name: str, source: str) -> Extension:
+    return Extension(
+        name,
+        [source],
+        optional=True,
+        include_dirs=["src/feedvault"],
+        depends=["src/feedvault/ucs4buf.h"],
+        extra_compile_args=["-O2"],
+    )
+
+
 setup(
     ext_modules=[
-        Extension(
-            "feedvault.search._ctokens",
-            ["src/feedvault/search/_ctokens.c"],
-            optional=True,
-            include_dirs=["src/feedvault"],
-            depends=["src/feedvault/ucs4buf.h"],
-            extra_compile_args=["-O2"],
-        ),
-        Extension(
-            "feedvault.clean._ctext",
-            ["src/feedvault/clean/_ctext.c"],
-            optional=True,
-            include_dirs=["src/feedvault"],
-            depends=["src/feedvault/ucs4buf.h"],
-            extra_compile_args=["-O2"],
-        ),
+        _speedup("feedvault.search._ctokens", "src/feedvault/search/_ctokens.c"),
+        _speedup("feedvault.clean._ctext", "src/feedvault/clean/_ctext.c"),
     ]
 )
