@@ -68,6 +68,10 @@ class Document:
     etag: str | None = None
     last_modified: str | None = None
     permanent_url: str | None = None
+    sha256: str | None = None  # of ``data``, when the caller already hashed it
+
+    def digest(self) -> str:
+        return self.sha256 or hashlib.sha256(self.data).hexdigest()
 
 
 class StaleDecision(Exception):
@@ -118,7 +122,7 @@ def prepare(
     The same bytes as last time cost a hash: nothing is parsed (servers without ETag support
     send them again on every poll).
     """
-    sha = hashlib.sha256(doc.data).hexdigest()
+    sha = doc.digest()
     if sha == feed.last_doc_sha:
         return unchanged_update(feed, doc, seen_at)
     try:

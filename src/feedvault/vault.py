@@ -10,11 +10,10 @@ with feedvault.open_vault("news.db") as vault:
 
 from __future__ import annotations
 
-import hashlib
 import queue
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 from types import TracebackType
@@ -266,8 +265,21 @@ class Vault:
         return UpdateResult(feed.slug, status or "error", error=message)
 
     def _update_local(self, feed: Feed) -> UpdateResult:
-        doc = self._read_local(feed)
+        doc = self._unless_same_bytes(feed, self._read_local(feed))
         return doc if isinstance(doc, UpdateResult) else self._ingest(feed, doc)
+
+    def _unless_same_bytes(
+        self, feed: Feed, doc: Document | UpdateResult
+    ) -> Document | UpdateResult:
+        """The document to ingest (its hash kept, so nobody hashes it again), or, for the
+        same bytes as last time, the result of a not-modified update: nothing to parse.
+        Every update path asks here, so they all batch those state writes alike."""
+        if isinstance(doc, UpdateResult):
+            return doc
+        sha = doc.digest()
+        if sha == feed.last_doc_sha:
+            return self._not_modified(feed, doc.etag, doc.last_modified, doc.permanent_url)
+        return replace(doc, sha256=sha)
 
     def _read_local(self, feed: Feed) -> Document | UpdateResult:
         """A local feed file; one unchanged since it was last read (same inode, size and
@@ -366,11 +378,10 @@ class Vault:
     ) -> Iterator[tuple[Feed, Document]]:
         """The documents to send to a worker; the rest are finished here: outcomes without a
         document (errors, 304s) and the same bytes as last time (a hash, nothing to parse)."""
-        for feed, doc in docs:
+        for feed, found in docs:
+            doc = self._unless_same_bytes(feed, found)
             if isinstance(doc, UpdateResult):
                 done(doc)
-            elif hashlib.sha256(doc.data).hexdigest() == feed.last_doc_sha:
-                done(self._not_modified(feed, doc.etag, doc.last_modified, doc.permanent_url))
             else:
                 yield feed, doc
 
@@ -453,6 +464,7 @@ class Vault:
             doc = self._fetched_document(feed, outcome)
         except StorageError as exc:
             return self._fail(feed, f"{feed.slug}: {exc}")
+        doc = self._unless_same_bytes(feed, doc)
         return doc if isinstance(doc, UpdateResult) else self._ingest_here(feed, doc)
 
     def _fetched_document(

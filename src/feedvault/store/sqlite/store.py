@@ -506,27 +506,44 @@ def _insert_new_entries(
         ],
     )
     conn.executemany(
-        "INSERT INTO versions (id, entry_id, seq, seen_at, source, title, link, raw_html, "
-        "content_hash, content_html, text, document_sha) "
-        "VALUES (?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        _VERSION_SQL,
         [
-            (
-                first_version + k,
-                first_entry + k,
-                seen,
-                v.source,
-                v.title,
-                v.link,
-                v.raw_html,
-                v.content_hash,
-                v.content_html,
-                v.text,
-                doc_sha,
-            )
-            for k, v in enumerate(new.version for new in entries)
+            _version_row(first_version + k, first_entry + k, 1, seen, new.version, doc_sha)
+            for k, new in enumerate(entries)
         ],
     )
     return range(first_entry, first_entry + len(entries))
+
+
+_VERSION_SQL = (
+    "INSERT INTO versions (id, entry_id, seq, seen_at, source, title, link, raw_html, "
+    "content_hash, content_html, text, document_sha) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+
+
+def _version_row(
+    version_id: int | None,
+    entry_id: int,
+    seq: int,
+    seen: int,
+    version: NewVersion,
+    doc_sha: str | None,
+) -> tuple[object, ...]:
+    """The `_VERSION_SQL` parameters; a None id lets SQLite choose it."""
+    return (
+        version_id,
+        entry_id,
+        seq,
+        seen,
+        version.source,
+        version.title,
+        version.link,
+        version.raw_html,
+        version.content_hash,
+        version.content_html,
+        version.text,
+        doc_sha,
+    )
 
 
 def _insert_version(
@@ -537,24 +554,7 @@ def _insert_version(
     version: NewVersion,
     doc_sha: str | None,
 ) -> None:
-    cur = conn.execute(
-        "INSERT INTO versions (entry_id, seq, seen_at, source, title, link, raw_html, "
-        "content_hash, "
-        "content_html, text, document_sha) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (
-            entry_id,
-            seq,
-            seen,
-            version.source,
-            version.title,
-            version.link,
-            version.raw_html,
-            version.content_hash,
-            version.content_html,
-            version.text,
-            doc_sha,
-        ),
-    )
+    cur = conn.execute(_VERSION_SQL, _version_row(None, entry_id, seq, seen, version, doc_sha))
     conn.execute(
         "UPDATE entries SET current_version = ?, version_count = ? WHERE id = ?",
         (cur.lastrowid, seq, entry_id),
