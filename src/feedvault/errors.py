@@ -57,3 +57,10 @@ class StorageError(FeedvaultError):
 
 class SearchError(FeedvaultError):
     """A query that cannot be understood; the message says why."""
+
+
+class VaultFault(FeedvaultError):
+    """The vault itself cannot go on: disk full, read-only file or directory, a corrupted
+    database, the database server gone. Unlike every other error while updating one feed,
+    this one stops the whole command (with one line): the next feed would fail the same way.
+    """
