@@ -77,6 +77,8 @@ class Fetcher:
             ) from None
         except (httpx.HTTPError, httpx.InvalidURL, httpx.StreamError) as exc:
             raise FetchError(f"fetch failed: {_describe(exc)}: {url}", url=url) from None
+        except ValueError as exc:  # a URL the parsers refuse (IDNA, brackets): UnicodeError too
+            raise FetchError(f"invalid URL in {url}: {_describe(exc)}", url=url) from None
         finally:
             DEADLINE.reset(token)
 
@@ -142,7 +144,7 @@ class Fetcher:
                 location = response.headers.get("location")
                 if response.status_code in REDIRECTS and location:
                     permanent = permanent and response.status_code in (301, 308)
-                    current = self._checked_url(urljoin(current, location.strip()))
+                    current = self._checked_url(_join(current, location))
                     if current in seen:
                         raise FetchError(f"redirect loop at {current}", url=url)
                     seen.add(current)
@@ -161,11 +163,13 @@ class Fetcher:
             parts = urlsplit(url.strip())
             host, port = parts.hostname or "", parts.port
         except ValueError:
-            raise FetchError(f"invalid URL {url!r}") from None
+            raise FetchError(f"invalid URL {url[:200]!r}") from None
         if parts.scheme.lower() not in ("http", "https"):
-            raise FetchError(f"refused: only http and https URLs are fetched, not {url!r}")
+            raise FetchError(f"refused: only http and https URLs are fetched, not {url[:200]!r}")
         if not host:
-            raise FetchError(f"invalid URL {url!r}: no host")
+            raise FetchError(f"invalid URL {url[:200]!r}: no host")
+        if any(c in _FORBIDDEN_HOST or ord(c) < 0x21 or c == "\x7f" for c in host):
+            raise FetchError(f"invalid URL {url[:200]!r}: bad character in the host")
         literal = parse_ip_host(host)
         if literal is not None and not self._guard.host_allowed(host):
             self._guard.check_address(host, literal)  # fail before any connection
@@ -224,6 +228,20 @@ class Fetcher:
                 )
             _check_deadline(deadline, url, self.policy.timeout)
         return bytes(body)
+
+
+# Code points a URL host may not hold (WHATWG "forbidden domain code point", less the
+# controls and space tested apart): such a host is refused before any name lookup.
+_FORBIDDEN_HOST = frozenset('#%/<>?@\\^|"`{}')
+
+
+def _join(base: str, location: str) -> str:
+    """The redirect target; a Location the URL parser refuses (``http://[::1``, an
+    unbalanced bracket) is a FetchError naming it, not a ValueError."""
+    try:
+        return urljoin(base, location.strip())
+    except ValueError:
+        raise FetchError(f"invalid redirect to {location[:200]!r} from {base}") from None
 
 
 def _capped_raw(
