@@ -64,6 +64,19 @@ def key(tag: str) -> str:
     return found
 
 
+def local_name(tag: str) -> str:
+    """The local part of a tag. Unlike ``etree.QName`` it accepts the ``p:name`` tags that
+    libxml2's recover mode leaves when a prefix was never declared (``<x:div>``)."""
+    if tag[:1] == "{":
+        return tag.partition("}")[2]
+    return tag.rpartition(":")[2]
+
+
+def namespace_of(tag: str) -> str | None:
+    """The namespace URI of a Clark-notation tag; None for no or an undeclared prefix."""
+    return tag[1:].partition("}")[0] if tag[:1] == "{" else None
+
+
 def adopt_namespace(root: etree._Element) -> bool:
     """Read a root ``rss``/``feed``/``channel`` in an unknown namespace (a made-up RSS 2.1,
     a private Atom draft) as the plain format, as feed readers do. True when adopted."""
@@ -111,6 +124,25 @@ def absolute(base: str | None, link: str | None) -> str | None:
     if link.startswith(("http://", "https://")):
         return link
     return resolve(base, link)
+
+
+def web_link(base: str | None, link: str | None, dropped: list[str]) -> str | None:
+    """``link`` made absolute when it is an http(s) URL; any other scheme (``javascript:``,
+    ``data:``, ``file:``, a relative link with no base) is appended to ``dropped`` and
+    gives None: a reader would follow it, and other readers take our links as they are."""
+    url = absolute(base, link)
+    if url is None or url[:8].lower().startswith(("http://", "https://")):
+        return url
+    dropped.append(url)
+    return None
+
+
+def dropped_warning(dropped: list[str]) -> str:
+    """One line for the links web_link refused, naming their schemes."""
+    schemes = sorted({u.partition(":")[0][:20].lower() + ":" if ":" in u else "relative"
+                      for u in dropped})
+    return (f"dropped {len(dropped)} link{'s' if len(dropped) != 1 else ''} that "
+            f"{'are' if len(dropped) != 1 else 'is'} not http(s): {', '.join(schemes[:5])}")
 
 
 def first(found: dict[str, etree._Element], keys: tuple[str, ...]) -> etree._Element | None:

@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import base64
 import binascii
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from lxml import etree
 
 from feedvault.parse.dates import parse_date
-from feedvault.parse.elements import KEYS, absolute, base_for, first, key
+from feedvault.parse.elements import KEYS, absolute, base_for, first, key, web_link
 from feedvault.parse.model import ParsedEntry
 from feedvault.parse.text import (
     collapse,
@@ -50,6 +50,7 @@ class Context:
     naive_offset: int  # seconds east of UTC for times without a zone
     china: bool  # CST means China Standard Time
     atom: bool  # Atom rules (titles are text unless typed html)
+    dropped: list[str] = field(default_factory=list)  # links refused: not http(s)
 
 
 def read_entry(item: etree._Element, ctx: Context) -> ParsedEntry:
@@ -167,10 +168,15 @@ def _link(
     link_el: etree._Element | None, alternate: etree._Element | None,
     guid_el: etree._Element | None, ctx: Context,
 ) -> str | None:
+    """The first http(s) candidate; other schemes are dropped (ctx.dropped)."""
     if link_el is not None:
-        return absolute(_base(link_el, ctx), link_el.text)
+        link = web_link(_base(link_el, ctx), link_el.text, ctx.dropped)
+        if link:
+            return link
     if alternate is not None:
-        return absolute(_base(alternate, ctx), alternate.get("href"))
+        link = web_link(_base(alternate, ctx), alternate.get("href"), ctx.dropped)
+        if link:
+            return link
     if guid_el is not None and guid_el.get("isPermaLink", "true").strip().lower() != "false":
         value = (guid_el.text or "").strip()
         if value[:8].lower().startswith(("http://", "https://")):

@@ -3,29 +3,42 @@
 A truncated document (a download cut short) still carries complete items before the cut:
 we keep those, with a warning, rather than lose the whole fetch. JSON that is not a JSON
 Feed (no ``items`` list and no jsonfeed.org version) is a ParseError.
+
+Hostile JSON is read the way browsers read it: a lone surrogate escape (``"\\ud800"``)
+becomes U+FFFD, a number of more than 64 digits is treated as absent, and arrays or objects
+nested deeper than 64 levels (no feed needs more than 5) are read as null, so neither
+Python's int digit limit nor its recursion limit can end a parse.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from feedvault.errors import ParseError
 from feedvault.parse.dates import parse_date
-from feedvault.parse.elements import absolute
+from feedvault.parse.elements import absolute, dropped_warning, web_link
 from feedvault.parse.model import ParsedEntry, ParsedFeed
 from feedvault.parse.text import collapse, escape
 
-_DECODER = json.JSONDecoder()
+MAX_DEPTH = 64
+_MAX_DIGITS = 64
+_SURROGATE = re.compile("[\ud800-\udfff]")
+# A JSON string, or one bracket: enough to follow the nesting without parsing.
+_NESTING = re.compile(r'"(?:[^"\\]|\\.)*"?|[\[\]{}]', re.S)
+
+
+def _bounded_int(digits: str) -> int | None:
+    """A JSON integer, or None when it is too long to be a real value (or to convert)."""
+    return int(digits) if len(digits) <= _MAX_DIGITS else None
+
+
+_DECODER = json.JSONDecoder(parse_int=_bounded_int)
 
 
 def read_json(data: bytes, url: str | None, encoding: str, warnings: list[str]) -> ParsedFeed:
-    text = data.decode("utf-8")
-    try:
-        doc = json.loads(text)
-    except json.JSONDecodeError as error:
-        doc = _recover(text, error, url)
-        warnings.append(f"truncated JSON: {error.msg} at line {error.lineno}; kept complete items")
+    doc = _load(data.decode("utf-8"), url, warnings)
     if not isinstance(doc, dict):
         raise ParseError("not a feed: JSON document is not an object", url=url)
     version = doc.get("version")
@@ -34,9 +47,14 @@ def read_json(data: bytes, url: str | None, encoding: str, warnings: list[str]) 
         raise ParseError("not a feed: JSON document is not a JSON Feed (no items)", url=url)
     language = _str(doc.get("language"))
     china = language is not None and language.lower().startswith("zh")
-    home = absolute(url, _str(doc.get("home_page_url")))
+    dropped: list[str] = []
+    home = web_link(url, _str(doc.get("home_page_url")), dropped)
     base = home or url
-    entries = [_entry(item, base, china) for item in items or () if isinstance(item, dict)]
+    entries = [
+        _entry(item, base, china, dropped) for item in items or () if isinstance(item, dict)
+    ]
+    if dropped:
+        warnings.append(dropped_warning(dropped))
     return ParsedFeed(
         format="json11" if isinstance(version, str) and version.rstrip("/").endswith("1.1")
         else "json10",
@@ -49,7 +67,9 @@ def read_json(data: bytes, url: str | None, encoding: str, warnings: list[str]) 
     )
 
 
-def _entry(item: dict[str, Any], base: str | None, china: bool) -> ParsedEntry:
+def _entry(
+    item: dict[str, Any], base: str | None, china: bool, dropped: list[str]
+) -> ParsedEntry:
     offset = 8 * 3600 if china else 0
     html = _str(item.get("content_html"))
     text = _str(item.get("content_text"))
@@ -61,8 +81,13 @@ def _entry(item: dict[str, Any], base: str | None, china: bool) -> ParsedEntry:
     else:
         content, summary_html = escape(summary or ""), None
     raw_id = item.get("id")
-    guid = str(raw_id).strip() if raw_id is not None and not isinstance(raw_id, dict | list) else ""
-    link = absolute(base, _str(item.get("url"))) or absolute(base, _str(item.get("external_url")))
+    guid = (_str(raw_id) or "") if isinstance(raw_id, str) else (
+        str(raw_id) if isinstance(raw_id, int | float) and not isinstance(raw_id, bool) else ""
+    )
+    guid = guid.strip()
+    link = web_link(base, _str(item.get("url")), dropped) or web_link(
+        base, _str(item.get("external_url")), dropped
+    )
     attachments = item.get("attachments")
     return ParsedEntry(
         guid=guid or None,
@@ -81,6 +106,31 @@ def _entry(item: dict[str, Any], base: str | None, china: bool) -> ParsedEntry:
     )
 
 
+def _load(text: str, url: str | None, warnings: list[str]) -> Any:
+    """The decoded document; deep nesting flattened, a truncated one recovered."""
+    try:
+        return _DECODER.decode(text)
+    except json.JSONDecodeError as error:
+        return _truncated(text, error, url, warnings)
+    except RecursionError:
+        text = _flatten_deep(text)
+        warnings.append(f"JSON nested more than {MAX_DEPTH} deep: the deep parts read as null")
+    try:
+        return _DECODER.decode(text)
+    except json.JSONDecodeError as error:
+        return _truncated(text, error, url, warnings)
+    except RecursionError:  # only when the stack is already nearly full
+        raise ParseError("not a feed: JSON nested too deep", url=url) from None
+
+
+def _truncated(
+    text: str, error: json.JSONDecodeError, url: str | None, warnings: list[str]
+) -> dict[str, Any]:
+    doc = _recover(text, error, url)
+    warnings.append(f"truncated JSON: {error.msg} at line {error.lineno}; kept complete items")
+    return doc
+
+
 def _author(item: dict[str, Any]) -> str | None:
     authors = item.get("authors")
     candidates = authors if isinstance(authors, list) else [item.get("author")]
@@ -93,7 +143,36 @@ def _author(item: dict[str, Any]) -> str | None:
 
 
 def _str(value: object) -> str | None:
-    return value if isinstance(value, str) else None
+    """A string field, lone surrogates (invalid in UTF-8, so unstorable) made U+FFFD."""
+    if not isinstance(value, str):
+        return None
+    if value.isascii():
+        return value
+    return _SURROGATE.sub("\ufffd", value)
+
+
+def _flatten_deep(text: str) -> str:
+    """``text`` with every array or object nested deeper than MAX_DEPTH replaced by null."""
+    parts: list[str] = []
+    depth = 0
+    cut = -1  # where the current too-deep value started
+    last = 0
+    for match in _NESTING.finditer(text):
+        token = match.group()
+        if token in "[{":
+            depth += 1
+            if depth == MAX_DEPTH + 1:
+                cut = match.start()
+        elif token in "]}":
+            if depth == MAX_DEPTH + 1 and cut >= 0:
+                parts.append(text[last:cut] + "null")
+                last, cut = match.end(), -1
+            depth = max(depth - 1, 0)
+    if cut >= 0:  # cut off while deep: the rest is lost, as in any truncated document
+        parts.append(text[last:cut])
+        last = len(text)
+    parts.append(text[last:])
+    return "".join(parts)
 
 
 def _recover(text: str, error: json.JSONDecodeError, url: str | None) -> dict[str, Any]:
@@ -104,8 +183,8 @@ def _recover(text: str, error: json.JSONDecodeError, url: str | None) -> dict[st
         raise ParseError(f"not a feed: invalid JSON ({error.msg})", url=url) from None
     head = text[:start].rstrip().rstrip(",") + "}"
     try:
-        doc = json.loads(head)
-    except json.JSONDecodeError:
+        doc = _DECODER.decode(head)
+    except (json.JSONDecodeError, RecursionError):
         doc = {}
     if not isinstance(doc, dict):
         doc = {}
@@ -116,7 +195,7 @@ def _recover(text: str, error: json.JSONDecodeError, url: str | None) -> dict[st
             pos += 1
         try:
             item, pos = _DECODER.raw_decode(text, pos)
-        except json.JSONDecodeError:
+        except (json.JSONDecodeError, RecursionError):
             break
         items.append(item)
     doc["items"] = items

@@ -12,6 +12,8 @@ from html.entities import name2codepoint
 
 from lxml import etree
 
+from feedvault.parse.elements import local_name
+
 XHTML_NS = "http://www.w3.org/1999/xhtml"
 # Declarations of the feed's own namespaces, which serialising a child repeats; others
 # (SVG, MathML) belong to the content and stay.
@@ -67,12 +69,24 @@ def element_text(el: etree._Element) -> str:
 
 
 def _collect(el: etree._Element, parts: list[str]) -> None:
+    """Depth first without recursion: a recovered document may nest 2,048 deep."""
     if el.text:
         parts.append(el.text)
-    for child in el:
-        if isinstance(child.tag, str):
-            _collect(child, parts)
-        if child.tail:
+    stack = [iter(el)]
+    tails: list[str | None] = [None]  # each open element's tail, written when it closes
+    while stack:
+        child = next(stack[-1], None)
+        if child is None:
+            stack.pop()
+            tail = tails.pop()
+            if tail:
+                parts.append(tail)
+        elif isinstance(child.tag, str):
+            if child.text:
+                parts.append(child.text)
+            stack.append(iter(child))
+            tails.append(child.tail)
+        elif child.tail:  # an unresolved entity reference: its text is no content
             parts.append(child.tail)
 
 
@@ -105,7 +119,7 @@ def xhtml_content(el: etree._Element) -> str:
     children = [c for c in el if isinstance(c.tag, str)]
     if (
         len(children) == 1
-        and etree.QName(children[0]).localname == "div"
+        and local_name(children[0].tag) == "div"
         and not (el.text or "").strip()
         and not (children[0].tail or "").strip()
     ):

@@ -4,7 +4,11 @@ The strict parse is the fast path (almost every real feed is well formed). When 
 we record libxml2's message as a warning, replace HTML-only entities (``&nbsp;``) that XML
 does not know, and parse again; if that fails too, libxml2's recover mode keeps what it can.
 The parser never resolves entities, loads a DTD or touches the network (XXE and
-"billion laughs" are inert), and keeps libxml2's size limits (huge_tree=False).
+"billion laughs" are inert: libxml2 also refuses entity amplification). ``huge_tree`` lifts
+libxml2's 10 MB cap on one text node, which recover mode would otherwise cut silently: the
+fetch byte cap ([fetch] max_bytes) is what bounds memory, so an item is stored whole.
+Undeclared namespace prefixes (``<x:div>``) survive recovery as plain ``p:name`` tags;
+the readers use ``elements.local_name``, never ``etree.QName``, on them.
 """
 
 from __future__ import annotations
@@ -29,7 +33,7 @@ def _parser(recover: bool) -> etree.XMLParser:
     if parser is None:
         parser = etree.XMLParser(
             encoding="utf-8", recover=recover, resolve_entities=False, no_network=True,
-            huge_tree=False, load_dtd=False, dtd_validation=False, remove_comments=True,
+            huge_tree=True, load_dtd=False, dtd_validation=False, remove_comments=True,
             remove_pis=True, strip_cdata=True,
         )
         setattr(_LOCAL, name, parser)
@@ -54,8 +58,9 @@ def parse_xml(data: bytes, url: str | None) -> tuple[etree._Element, list[str]]:
                 pass
     try:
         root = etree.fromstring(data, _parser(True))
-    except etree.XMLSyntaxError as error:
-        raise ParseError(f"not a feed: unreadable XML ({error.msg})", url=url) from None
+    except etree.LxmlError as error:
+        message = str(error).splitlines()[0] if str(error) else type(error).__name__
+        raise ParseError(f"not a feed: unreadable XML ({message})", url=url) from None
     if root is None:
         raise ParseError("not a feed: no XML elements could be recovered", url=url)
     return root, warnings

@@ -14,11 +14,14 @@ from feedvault.parse.elements import (
     ATOM03_NS,
     RSS090_NS,
     XML_LANG,
-    absolute,
     adopt_namespace,
     base_for,
+    dropped_warning,
     first,
     key,
+    local_name,
+    namespace_of,
+    web_link,
 )
 from feedvault.parse.entries import Context, read_entry, read_title
 from feedvault.parse.model import ParsedFeed
@@ -52,14 +55,17 @@ def read_feed(
             meta[k] = child
     language = _language(root, channel, meta) or _item_language(items)
     china = language is not None and language.lower().startswith("zh")
-    feed_link = _feed_link(meta.get("link"), link_href, url, has_base)
+    dropped: list[str] = []
+    feed_link = _feed_link(meta.get("link"), link_href, url, has_base, dropped)
     context = Context(
         url=url, base=feed_link or url, has_base=has_base,
-        naive_offset=8 * 3600 if china else 0, china=china, atom=atom,
+        naive_offset=8 * 3600 if china else 0, china=china, atom=atom, dropped=dropped,
     )
     title_el = first(meta, ("title", "dc:title"))
     updated_el = first(meta, _FEED_DATES)
     entries = [read_entry(item, context) for item in items]
+    if dropped:
+        warnings.append(dropped_warning(dropped))
     return ParsedFeed(
         format=fmt,
         title=read_title(title_el, atom) if title_el is not None else "",
@@ -82,6 +88,9 @@ def _format(
     k = key(root.tag) if isinstance(root.tag, str) else ""
     if k.startswith("?:") and adopt_namespace(root):
         k = key(root.tag)
+    elif k.startswith("?:") and k[2:] in ("rss", "feed", "channel", "RDF"):
+        warnings.append(f"root element <{root.tag}> has an undeclared prefix; read as <{k[2:]}>")
+        k = k[2:]
     if k == "rss":
         version = (root.get("version") or "").strip()
         if version.startswith("0.91"):
@@ -89,15 +98,15 @@ def _format(
         return root, "rss092" if version.startswith("0.9") else "rss20"
     if k in ("rdf:RDF", "RDF"):
         rss090 = root.nsmap.get(None) == RSS090_NS or any(
-            etree.QName(c).namespace == RSS090_NS for c in root if isinstance(c.tag, str)
+            namespace_of(c.tag) == RSS090_NS for c in root if isinstance(c.tag, str)
         )
         return root, "rss090" if rss090 else "rss10"
     if k == "feed":
-        old = etree.QName(root).namespace == ATOM03_NS or root.get("version") == "0.3"
+        old = namespace_of(root.tag) == ATOM03_NS or root.get("version") == "0.3"
         return root, "atom03" if old else "atom10"
     if k == "channel":
         return root, "rss20"
-    local = etree.QName(root).localname.lower() if isinstance(root.tag, str) else ""
+    local = local_name(root.tag).lower() if isinstance(root.tag, str) else ""
     if local == "html":
         raise ParseError("not a feed: an HTML page", url=url)
     for el in root.iterdescendants():
@@ -148,12 +157,15 @@ def _item_language(items: list[etree._Element]) -> str | None:
 
 def _feed_link(
     text_el: etree._Element | None, href_el: etree._Element | None, url: str | None,
-    has_base: bool,
+    has_base: bool, dropped: list[str],
 ) -> str | None:
-    """The site's URL: RSS <link> text, else Atom link rel=alternate, resolved against url."""
+    """The site's URL: RSS <link> text, else Atom link rel=alternate, resolved against url;
+    http(s) only."""
     for el, value in ((text_el, text_el.text if text_el is not None else None),
                       (href_el, href_el.get("href") if href_el is not None else None)):
         if el is not None and value and value.strip():
             base = base_for(el, url, url) if has_base else url
-            return absolute(base, value)
+            link = web_link(base, value, dropped)
+            if link:
+                return link
     return None

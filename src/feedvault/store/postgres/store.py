@@ -20,6 +20,7 @@ from psycopg.rows import TupleRow
 from feedvault.changes import postgres as changes_postgres
 from feedvault.errors import EntryNotFound, FeedNotFound, StorageError, UsageError
 from feedvault.models import Entry, EntryVersion, Feed
+from feedvault.search.budget import DEFAULT_SECONDS
 from feedvault.search.query import Query
 from feedvault.search.tokens import IndexFields
 from feedvault.store.base import (
@@ -57,6 +58,8 @@ def _opt(value: str | None) -> str | None:
 
 class PostgresStorage:
     """One vault in one PostgreSQL database; ``options=-csearch_path=...`` picks a schema."""
+
+    search_budget: float | None = DEFAULT_SECONDS  # seconds per search (search/budget.py)
 
     def __init__(self, url: str) -> None:
         self.url = url
@@ -416,6 +419,7 @@ class PostgresStorage:
             sort=sort,
             limit=limit,
             offset=offset,
+            budget=self.search_budget,
         )
 
     def count_matches(
@@ -426,7 +430,8 @@ class PostgresStorage:
         since: int | None = None,
         until: int | None = None,
     ) -> int:
-        return search_index.count(self.conn, query, feed_ids=feed_ids, since=since, until=until)
+        return search_index.count(self.conn, query, feed_ids=feed_ids, since=since, until=until,
+                                  budget=self.search_budget)
 
     def reindex(self) -> int:
         """Rebuild the search index from every entry's current version, in one transaction."""

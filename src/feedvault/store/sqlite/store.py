@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from feedvault.changes import sqlite as changes_sqlite
 from feedvault.errors import EntryNotFound, FeedNotFound, StorageError, UsageError
 from feedvault.models import Entry, EntryVersion, Feed
+from feedvault.search.budget import DEFAULT_SECONDS
 from feedvault.search.query import Query
 from feedvault.store.base import (
     EntryState,
@@ -42,6 +43,8 @@ if TYPE_CHECKING:
 
 class SqliteStorage:
     """One vault in one SQLite file. Not shared between threads; open one per thread."""
+
+    search_budget: float | None = DEFAULT_SECONDS  # seconds per search (search/budget.py)
 
     def __init__(self, path: str) -> None:
         self.path = path
@@ -408,6 +411,7 @@ class SqliteStorage:
             sort=sort,
             limit=limit,
             offset=offset,
+            budget=self.search_budget,
         )
 
     def count_matches(
@@ -420,7 +424,8 @@ class SqliteStorage:
     ) -> int:
         from feedvault.store.sqlite import search_index
 
-        return search_index.count(self.conn, query, feed_ids=feed_ids, since=since, until=until)
+        return search_index.count(self.conn, query, feed_ids=feed_ids, since=since, until=until,
+                                  budget=self.search_budget)
 
     def reindex(self) -> int:
         """Rebuild the search index from every entry's current version, in one transaction."""
