@@ -15,12 +15,14 @@ the title-weighted count of matching terms plus ``ts_rank``. The caller owns the
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import psycopg
 from psycopg.rows import TupleRow
 
+from feedvault.search.budget import DEFAULT_SECONDS, QueryTooBroad
 from feedvault.search.plan import plan_term
 from feedvault.search.query import AnyOf, Query, Term, empty_page
 from feedvault.search.tokens import IndexFields, index_fields
@@ -204,6 +206,24 @@ def _score(query: Query) -> tuple[str, list[object]]:
     return " + ".join(parts) or "0", params
 
 
+@contextmanager
+def time_budget(conn: Conn, seconds: float | None) -> Iterator[None]:
+    """Run the statements inside with ``statement_timeout`` (local to their own transaction,
+    a savepoint when one is open): QueryTooBroad once they run past ``seconds``."""
+    if seconds is None:
+        yield
+        return
+    try:
+        with conn.transaction():
+            conn.execute(
+                "SELECT set_config('statement_timeout', %s, true)",
+                [f"{max(1, round(seconds * 1000))}ms"],
+            )
+            yield
+    except psycopg.errors.QueryCanceled:
+        raise QueryTooBroad(seconds) from None
+
+
 def search(
     conn: Conn,
     query: Query,
@@ -214,10 +234,26 @@ def search(
     sort: str = "newest",
     limit: int = 20,
     offset: int = 0,
+    budget: float | None = DEFAULT_SECONDS,
 ) -> list[Hit]:
-    """Entries matching ``query``, newest first (exact ``published`` order) or by relevance."""
+    """Entries matching ``query``, newest first (exact ``published`` order) or by relevance;
+    QueryTooBroad when it runs past ``budget`` seconds."""
     if empty_page(sort, limit, offset, feed_ids):
         return []
+    with time_budget(conn, budget):
+        return _search(conn, query, feed_ids, since, until, sort, limit, offset)
+
+
+def _search(
+    conn: Conn,
+    query: Query,
+    feed_ids: Sequence[int] | None,
+    since: int | None,
+    until: int | None,
+    sort: str,
+    limit: int,
+    offset: int,
+) -> list[Hit]:
     where, params = _where(query, feed_ids, since, until)
     if sort == "relevance":
         score, sparams = _score(query)
@@ -242,10 +278,12 @@ def count(
     feed_ids: Sequence[int] | None = None,
     since: int | None = None,
     until: int | None = None,
+    budget: float | None = DEFAULT_SECONDS,
 ) -> int:
     """How many entries match."""
     if feed_ids is not None and not feed_ids:
         return 0
     where, params = _where(query, feed_ids, since, until)
-    row = conn.execute(f"SELECT count(*) FROM {where}".encode(), params)
-    return int(row.fetchone()[0])  # type: ignore[index]
+    with time_budget(conn, budget):
+        row = conn.execute(f"SELECT count(*) FROM {where}".encode(), params)
+        return int(row.fetchone()[0])  # type: ignore[index]
