@@ -20,7 +20,7 @@ from feedvault.vault import Vault
 from feedvault.web import security
 from feedvault.web.context import Ctx
 from feedvault.web.guard import admin_page, form_action, page
-from feedvault.web.views import fmt_dt
+from feedvault.web.views import BadParam, fmt_dt, int_param
 
 MIN_PASSWORD = 8
 
@@ -111,9 +111,11 @@ def save_feed_settings(ctx: Ctx, form: FormData) -> Response:
     settings = dict(feed.settings)
     interval = _text(form, "interval")
     if interval:
-        if not interval.isdigit() or not 60 <= int(interval) <= 30 * 86400:
-            raise UsageError("interval: a whole number of seconds from 60 to 2592000")
-        settings["interval"] = int(interval)
+        try:
+            settings["interval"] = int_param(interval, "interval (seconds)", default=0, low=60,
+                                             high=30 * 86400)
+        except BadParam as exc:
+            raise UsageError(str(exc)) from None
     else:
         settings.pop("interval", None)
     settings["full_text"] = form.get("full_text") == "1"

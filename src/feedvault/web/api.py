@@ -8,11 +8,15 @@ from starlette.routing import Route
 from feedvault.web.context import Ctx
 from feedvault.web.guard import feed_reader, json_response
 from feedvault.web.openapi import openapi_document
-from feedvault.web.views import entry_json, feed_json, page_number, version_json
+from feedvault.web.views import entry_json, feed_json, int_param, path_id, version_json
+
+MAX_LIMIT = 500
+MAX_OFFSET = 10**12
 
 
 def _limit(ctx: Ctx, default: int = 50) -> int:
-    return min(page_number(ctx.request.query_params.get("limit") or str(default)), 500)
+    return int_param(ctx.request.query_params.get("limit"), "limit", default=default, low=1,
+                     high=MAX_LIMIT)
 
 
 def api_feeds(ctx: Ctx) -> Response:
@@ -26,7 +30,8 @@ def api_feed(ctx: Ctx) -> Response:
 def api_feed_entries(ctx: Ctx) -> Response:
     feed = ctx.vault.feed(ctx.request.path_params["slug"])
     limit = _limit(ctx)
-    offset = max(int(ctx.request.query_params.get("offset") or 0), 0)
+    offset = int_param(ctx.request.query_params.get("offset"), "offset", default=0, low=0,
+                       high=MAX_OFFSET)
     rows = ctx.vault.entries(feed.slug, limit=limit + 1, offset=offset)
     return json_response({
         "feed": feed.slug, "offset": offset, "limit": limit, "has_next": len(rows) > limit,
@@ -35,12 +40,12 @@ def api_feed_entries(ctx: Ctx) -> Response:
 
 
 def api_entry(ctx: Ctx) -> Response:
-    entry = ctx.vault.entry(int(ctx.request.path_params["entry_id"]))
+    entry = ctx.vault.entry(path_id(ctx.request.path_params["entry_id"]))
     return json_response(entry_json(entry))
 
 
 def api_versions(ctx: Ctx) -> Response:
-    entry = ctx.vault.entry(int(ctx.request.path_params["entry_id"]))
+    entry = ctx.vault.entry(path_id(ctx.request.path_params["entry_id"]))
     raw = ctx.request.query_params.get("raw") in ("1", "true")
     return json_response({"entry": entry.id,
                           "versions": [version_json(v, raw=raw) for v in entry.versions]})

@@ -22,7 +22,7 @@ from feedvault.export.atom import AtomFeedInfo, entry_urn
 from feedvault.web.context import Ctx
 from feedvault.web.evidence import describe
 from feedvault.web.guard import api_error, error_page, feed_reader, json_response, page
-from feedvault.web.views import fmt_dt, page_number
+from feedvault.web.views import fmt_dt, int_param, page_number
 
 PAGE_SIZE = 50
 MAX_PAGES = 100  # list_changes has no offset: deeper pages would read ever more rows
@@ -199,7 +199,8 @@ def changes_feed(ctx: Ctx) -> Response:
 def changes_api(ctx: Ctx) -> Response:
     """A JSON array, the shape of `feedvault changes --json`."""
     f = read_filter(ctx)
-    limit = min(page_number(ctx.request.query_params.get("limit") or str(API_DEFAULT)), API_MAX)
+    limit = int_param(ctx.request.query_params.get("limit"), "limit", default=API_DEFAULT, low=1,
+                      high=API_MAX)
     try:
         found = fetch_changes(ctx, f, limit)
     except Unavailable as exc:

@@ -19,6 +19,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, RedirectRespons
 from feedvault.errors import EntryNotFound, FeedNotFound, FeedvaultError, SearchError
 from feedvault.web import security
 from feedvault.web.context import Ctx, WebState, make_ctx, read_snapshot
+from feedvault.web.views import BadParam
 
 Endpoint = Callable[[Request], Response]
 AsyncEndpoint = Callable[[Request], Awaitable[Response]]
@@ -69,8 +70,10 @@ def page(handler: Callable[[Ctx], Response], *, public: bool = False) -> Endpoin
                 return handler(ctx)
         except (FeedNotFound, EntryNotFound) as exc:
             return error_page(ctx, 404, str(exc))
-        except SearchError as exc:
+        except (SearchError, BadParam) as exc:
             return error_page(ctx, 400, str(exc))
+        except OverflowError:  # a number no check above caught: still the client's
+            return error_page(ctx, 400, "a number in the request is too large")
 
     endpoint.__name__ = handler.__name__
     return endpoint
@@ -96,6 +99,8 @@ def feed_reader(handler: Callable[[Ctx], Response]) -> Endpoint:
             return api_error(404, str(exc))
         except (SearchError, ValueError) as exc:
             return api_error(400, str(exc))
+        except OverflowError:
+            return api_error(400, "a number in the request is too large")
 
     endpoint.__name__ = handler.__name__
     return endpoint
@@ -112,6 +117,8 @@ def admin_page(handler: Callable[[Ctx], Response]) -> Endpoint:
             return handler(ctx)
         except FeedNotFound as exc:
             return error_page(ctx, 404, str(exc))
+        except BadParam as exc:
+            return error_page(ctx, 400, str(exc))
 
     endpoint.__name__ = handler.__name__
     return endpoint

@@ -15,7 +15,15 @@ from feedvault.web.context import Ctx, make_ctx
 from feedvault.web.guard import error_page, page, web_state
 from feedvault.web.i18n import LANGS
 from feedvault.web.textdiff import diff_text, has_changes
-from feedvault.web.views import CHART_DAYS, Chart, chart_bars, day_groups, fmt_dt, page_number
+from feedvault.web.views import (
+    CHART_DAYS,
+    Chart,
+    chart_bars,
+    day_groups,
+    fmt_dt,
+    page_number,
+    path_id,
+)
 
 PAGE_SIZE = 50
 
@@ -69,7 +77,7 @@ def _pick(versions: tuple[EntryVersion, ...], value: str | None) -> EntryVersion
 
 
 def entry_page(ctx: Ctx) -> Response:
-    entry = ctx.vault.entry(int(ctx.request.path_params["entry_id"]))
+    entry = ctx.vault.entry(path_id(ctx.request.path_params["entry_id"]))
     versions = entry.versions
     params = ctx.request.query_params
     old, new = _pick(versions, params.get("a")), _pick(versions, params.get("b"))
@@ -91,7 +99,7 @@ def entry_page(ctx: Ctx) -> Response:
 
 
 def source_page(ctx: Ctx) -> Response:
-    entry_id = int(ctx.request.path_params["entry_id"])
+    entry_id = path_id(ctx.request.path_params["entry_id"])
     entry = ctx.vault.entry(entry_id)
     version = _pick(entry.versions, str(ctx.request.path_params["seq"]))
     if version is None:

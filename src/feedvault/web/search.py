@@ -18,7 +18,7 @@ from feedvault.models import Entry
 from feedvault.vault import Vault
 from feedvault.web.context import Ctx
 from feedvault.web.guard import feed_reader, json_response, page
-from feedvault.web.views import entry_json, fmt_dt, page_number
+from feedvault.web.views import entry_json, fmt_dt, int_param, page_number
 
 PAGE_SIZE = 20
 SORTS = ("newest", "relevance")
@@ -68,7 +68,7 @@ def read_params(ctx: Ctx) -> SearchParams:
     if sort not in SORTS:
         raise SearchError(f"sort must be one of {', '.join(SORTS)}")
     return SearchParams(
-        q=(params.get("q") or "").strip()[:500],
+        q=(params.get("q") or "").strip(),
         feed=params.get("feed") or None,
         since=_date(params.get("since"), "since"),
         until=_date(params.get("until"), "until"),
@@ -126,7 +126,8 @@ def search_api(ctx: Ctx) -> Response:
     p = read_params(ctx)
     if not search_available(ctx.vault):
         return json_response({"error": {"status": 501, "message": "search unavailable"}}, 501)
-    limit = min(page_number(ctx.request.query_params.get("limit") or str(PAGE_SIZE)), 100)
+    limit = int_param(ctx.request.query_params.get("limit"), "limit", default=PAGE_SIZE, low=1,
+                      high=100)
     hits = run_search(ctx, p, limit)
     return json_response(
         {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
@@ -108,9 +109,36 @@ def version_json(version: EntryVersion, *, raw: bool = False) -> dict[str, objec
     return data
 
 
+MAX_PAGE = 100_000
+MAX_ID = 2**63 - 1  # SQLite's (and PostgreSQL's bigint) largest integer
+_DIGITS = re.compile(r"[0-9]{1,19}")
+
+
+class BadParam(ValueError):
+    """A number in the URL or a form that is not one, or out of range: a 400, not a 500."""
+
+
+def int_param(value: str | None, name: str, *, default: int, low: int, high: int) -> int:
+    """A whole number from ``low`` to ``high``; missing or empty gives ``default``.
+
+    Only ASCII digits (``int`` also takes "٣", "1_000" and " 7 "), and at most 19 of them,
+    so nothing too large for the database ever reaches it."""
+    if value is None or value == "":
+        return default
+    if not _DIGITS.fullmatch(value) or not low <= int(value) <= high:
+        raise BadParam(f"{name}: wants a whole number from {low} to {high}, not {value[:40]!r}")
+    return int(value)
+
+
 def page_number(value: str | None) -> int:
-    try:
-        number = int(value or "1")
-    except ValueError:
-        return 1
-    return min(max(number, 1), 100_000)
+    return int_param(value, "page", default=1, low=1, high=MAX_PAGE)
+
+
+def path_id(value: object) -> int:
+    """An id from the path (Starlette's ``int`` convertor takes any run of digits): ids the
+    database cannot hold are simply not there."""
+    from feedvault.errors import EntryNotFound
+
+    if not isinstance(value, int) or not 0 <= value <= MAX_ID:
+        raise EntryNotFound(str(value)[:40])
+    return value
