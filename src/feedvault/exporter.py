@@ -28,11 +28,13 @@ def export_markdown(
 def _export_feeds(vault: Vault, slugs: list[str]) -> Iterator[ExportFeed]:
     """One feed at a time, so that memory holds one feed's entries, not the vault's."""
     from feedvault.archive.tree import ExportFeed, ExportItem
+    from feedvault.export.links import http_link
 
     for slug in slugs:
         feed = vault.feed(slug)
         entries = vault.store.list_entries(feed.id, limit=None, oldest_first=True)
-        items = [ExportItem(e.id, e.title, e.link, e.published, e.raw_html) for e in entries]
+        items = [ExportItem(e.id, e.title, http_link(e.link), e.published, e.raw_html)
+                 for e in entries]
         if items:
             yield ExportFeed(feed.slug, feed.name, items)
 

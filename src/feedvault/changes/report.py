@@ -15,6 +15,7 @@ from lxml import etree
 
 from feedvault.changes.model import Change, Mark
 from feedvault.export.atom import ATOM_NS, AtomFeedInfo, xml_text
+from feedvault.export.links import http_link
 
 _A = f"{{{ATOM_NS}}}"
 _HEADINGS = {"edit": "Edited", "gone": "Gone", "back": "Back"}
@@ -101,8 +102,9 @@ def _add_change(root: etree._Element, change: Change, url: str) -> None:
     _sub(node, "title", f"{heading}: {change.title or '(untitled)'}", type="text")
     _sub(node, "updated", _stamp(change.at))
     _sub(node, "link", rel="alternate", type="text/html", href=url)
-    if change.link:
-        _sub(node, "link", rel="related", type="text/html", href=change.link)
+    related = http_link(change.link)
+    if related:
+        _sub(node, "link", rel="related", type="text/html", href=related)
     _sub(node, "category", term=change.kind, label=heading)
     _sub(node, "category", term=f"feed:{change.feed}", label=change.feed)
     _sub(node, "summary", describe(change.kind, change.how, change.evidence), type="text")

@@ -18,6 +18,7 @@ from typing import Any
 
 from lxml import etree
 
+from feedvault.export.links import http_link
 from feedvault.models import Entry
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
@@ -82,8 +83,9 @@ def _add_entry(root: etree._Element, entry: Entry, entry_url: str) -> None:
     if entry.author:
         author = _sub(node, "author")
         _sub(author, "name", entry.author)
-    if entry.link:
-        _sub(node, "link", rel="alternate", type="text/html", href=entry.link)
+    link = http_link(entry.link)
+    if link:
+        _sub(node, "link", rel="alternate", type="text/html", href=link)
     _sub(node, "link", rel="via", type="text/html", href=entry_url)
     _sub(node, "content", entry.content_html, type="html")
 

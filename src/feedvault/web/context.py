@@ -22,6 +22,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
 from feedvault.config import Settings
+from feedvault.export.links import http_link
 from feedvault.models import Feed
 from feedvault.vault import Vault, open_vault
 from feedvault.web import security
@@ -53,6 +54,7 @@ class WebState:
             trim_blocks=True,
             lstrip_blocks=True,
         )
+        self.templates.filters["http_link"] = http_link
 
     def vault(self) -> Vault:
         vault: Vault | None = getattr(self._local, "vault", None)

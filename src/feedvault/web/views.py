@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
+from feedvault.export.links import http_link
 from feedvault.models import Entry, EntryVersion, Feed
 from feedvault.timeutil import iso
 
@@ -64,8 +65,8 @@ def feed_json(feed: Feed) -> dict[str, object]:
     return {
         "slug": feed.slug,
         "name": feed.name,
-        "url": feed.url if feed.url and not feed.url.startswith("file://") else None,
-        "site_url": feed.site_url,
+        "url": http_link(feed.url),
+        "site_url": http_link(feed.site_url),
         "entry_count": feed.entry_count,
         "status": feed.status,
         "last_updated": iso(feed.last_updated),
@@ -79,7 +80,7 @@ def entry_json(entry: Entry, *, content: bool = True) -> dict[str, object]:
         "id": entry.id,
         "feed": entry.feed_slug,
         "title": entry.title,
-        "link": entry.link,
+        "link": http_link(entry.link),
         "author": entry.author,
         "published": iso(entry.published),
         "published_source": entry.published_source,
@@ -98,7 +99,7 @@ def version_json(version: EntryVersion, *, raw: bool = False) -> dict[str, objec
         "seq": version.seq,
         "seen_at": iso(version.seen_at),
         "title": version.title,
-        "link": version.link,
+        "link": http_link(version.link),
         "source": version.source,
         "content_hash": version.content_hash,
         "content_html": version.content_html,
