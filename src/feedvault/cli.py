@@ -28,10 +28,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     from feedvault.errors import FeedvaultError
 
     try:
+        from feedvault.config import load_settings
         from feedvault.vault import open_vault
 
-        with open_vault(args.db) as vault:
-            return int(args.handler(vault, args))
+        settings = load_settings(args.db)
+        new_at = _check_vault_path(settings.db, reading=args.handler in _READING)
+        with open_vault(settings=settings) as vault:
+            if new_at and args.handler in (cmd_run, cmd_serve):  # they run for long: say now
+                print(f"feedvault: created a new vault at {new_at}", file=sys.stderr)
+                new_at = None
+            code = int(args.handler(vault, args))
+        if new_at:
+            print(f"feedvault: created a new vault at {new_at}", file=sys.stderr)
+        return code
     except FeedvaultError as exc:
         print(f"feedvault: error: {exc}", file=sys.stderr)
         return 1
@@ -40,6 +49,35 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+
+
+def _check_vault_path(db: str, *, reading: bool) -> str | None:
+    """A reading command needs a vault that exists; a new vault is only made where the
+    user's directory exists (the default location is created). Returns the path of a vault
+    about to be made at a place the user chose, to be announced on stderr."""
+    from pathlib import Path
+
+    from feedvault.config import default_data_dir
+    from feedvault.errors import UsageError
+
+    if db.startswith(("postgresql://", "postgres://")) or db == ":memory:":
+        return None
+    path = Path(db.removeprefix("sqlite:///").removeprefix("sqlite://")).expanduser()
+    if path.is_dir():
+        raise UsageError(f"{path} is a directory, not a vault file")
+    if path.exists():
+        return None
+    if reading:
+        raise UsageError(
+            f"no vault at {path} (check --db or FEEDVAULT_DB; `feedvault add URL` makes one)"
+        )
+    if path.absolute() == (default_data_dir() / "vault.db").absolute():
+        return None
+    if not path.parent.is_dir():
+        raise UsageError(
+            f"will not create a vault at {path}: directory {path.parent} does not exist"
+        )
+    return str(path)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -350,6 +388,9 @@ def cmd_update(vault: Vault, args: argparse.Namespace) -> int:
             f"{len(results)} feeds: {counts['new']} new, {counts['changed']} changed, "
             f"{counts['unchanged']} unchanged entries; {errors} feeds with errors"
         )
+    check_written = getattr(vault.store, "check_written", None)
+    if results and check_written is not None:
+        check_written()  # a corrupted vault can take writes silently: say so, exit non-zero
     failed = [r for r in results if r.status == "error"]
     return 1 if results and len(failed) == len(results) else 0
 
@@ -631,6 +672,13 @@ def version_json(version: EntryVersion) -> dict[str, object]:
         "text": version.text,
         "content_hash": version.content_hash,
     }
+
+
+# Commands that only read: on a path with no vault they say so rather than create one.
+_READING: frozenset[Callable[..., int]] = frozenset(
+    {cmd_feeds, cmd_entries, cmd_show, cmd_search, cmd_copy, cmd_export_markdown,
+     cmd_export_opml}
+)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -64,7 +64,8 @@ def _by_extractor(page_html: bytes | str, url: str) -> str | None:
         import trafilatura
     except ImportError as exc:
         raise UsageError(
-            "full-text extraction without a selector needs trafilatura: pip install trafilatura"
+            "full-text extraction without a selector needs the fulltext extra: "
+            "pip install 'feedvault[fulltext]'"
         ) from exc
     try:
         result = trafilatura.extract(

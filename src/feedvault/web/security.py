@@ -9,6 +9,7 @@ random value compared in constant time.
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import hmac
 import json
@@ -64,10 +65,15 @@ def admin_configured(store: Storage) -> bool:
 
 
 def session_secret(store: Storage) -> bytes:
+    """The vault's signing key, made on first use; a vault that cannot be written (read-only)
+    gets one kept in memory, so pages still work and sessions last until the restart."""
+    from feedvault.errors import VaultFault
+
     value = store.get_meta(SECRET_KEY)
     if value is None:
         value = secrets.token_hex(32)
-        store.set_meta(SECRET_KEY, value)
+        with contextlib.suppress(VaultFault):
+            store.set_meta(SECRET_KEY, value)
     return bytes.fromhex(value)
 
 

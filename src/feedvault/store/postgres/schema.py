@@ -119,10 +119,31 @@ Step = str | Callable[[psycopg.Connection[TupleRow]], None]
 MIGRATIONS: list[Step] = [_V1, _V2_SEARCH, _V3_META, _V4_LEASES, _V5_DOC_SHA, _v6_changes]
 
 
+def _refuse_foreign(conn: psycopg.Connection[TupleRow]) -> None:
+    """A schema that holds another application's tables is refused: feedvault marks its own
+    with `schema_version` beside `feeds`, and never adds its tables to someone else's."""
+    names = [
+        str(r[0])
+        for r in conn.execute(
+            "SELECT table_name FROM information_schema.tables "
+            "WHERE table_schema = current_schema() ORDER BY 1"
+        )
+    ]
+    if not names or names == ["schema_version"] or {"schema_version", "feeds"} <= set(names):
+        return
+    schema = conn.execute("SELECT current_schema()").fetchone()
+    shown = ", ".join(names[:8]) + (", ..." if len(names) > 8 else "")
+    raise StorageError(
+        f"schema {schema[0] if schema else '?'} holds another application's tables "
+        f"({shown}); feedvault will not add its tables to it"
+    )
+
+
 def migrate(conn: psycopg.Connection[TupleRow]) -> None:
     """Bring the database up to the newest schema, all pending migrations in one transaction."""
     with conn.transaction():
         conn.execute("SELECT pg_advisory_xact_lock(hashtext(current_schema()))")
+        _refuse_foreign(conn)
         conn.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
         row = conn.execute("SELECT max(version) FROM schema_version").fetchone()
         current = int(row[0]) if row and row[0] is not None else 0

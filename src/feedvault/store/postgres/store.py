@@ -32,7 +32,8 @@ from feedvault.store.base import (
     UpdateCounts,
     unpack_document,
 )
-from feedvault.store.postgres import leases, schema, search_index
+from feedvault.store.guard import translating
+from feedvault.store.postgres import faults, leases, schema, search_index
 from feedvault.store.postgres.upkeep import Upkeep
 from feedvault.store.rows import (
     ENTRY_COLUMNS,
@@ -56,8 +57,13 @@ def _opt(value: str | None) -> str | None:
     return None if value is None else _text(value)
 
 
+@translating(faults.to_fault, skip=("transaction",))
 class PostgresStorage:
-    """One vault in one PostgreSQL database; ``options=-csearch_path=...`` picks a schema."""
+    """One vault in one PostgreSQL database; ``options=-csearch_path=...`` picks a schema.
+
+    The server gone, a lost connection, a full disk or a read-only server surface as
+    VaultFault (faults.py), from every public method and every transaction.
+    """
 
     search_budget: float | None = DEFAULT_SECONDS  # seconds per search (search/budget.py)
 
@@ -80,8 +86,14 @@ class PostgresStorage:
 
     @contextmanager
     def transaction(self) -> Iterator[Conn]:
-        with self.conn.transaction():
-            yield self.conn
+        try:
+            with self.conn.transaction():
+                yield self.conn
+        except psycopg.Error as exc:
+            found = faults.to_fault(self, exc)
+            if found is None:
+                raise
+            raise found from exc
 
     # ---- feeds -------------------------------------------------------------------------
 

@@ -121,6 +121,42 @@ MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
 ]
 
 
+_OWN_TABLES = {"feeds", "documents", "entries", "versions"}
+
+
+def refuse_foreign(conn: sqlite3.Connection, path: str) -> None:
+    """Refuse a database that another application made: feedvault never adds its tables to
+    it. A vault is marked by `user_version` > 0 and its own tables; an empty file is new."""
+    names = sorted(
+        str(r[0])
+        for r in conn.execute(
+            "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+        )
+    )
+    if not names:
+        return
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    if version > 0 and _OWN_TABLES.issubset(names):
+        return
+    shown = ", ".join(names[:8]) + (", ..." if len(names) > 8 else "")
+    raise StorageError(
+        f"{path} is a SQLite database of another application (tables: {shown}); "
+        "feedvault will not add its tables to it"
+    )
+
+
+def require_current(conn: sqlite3.Connection, path: str) -> None:
+    """A read-only vault cannot be migrated: it must already be of this feedvault's schema."""
+    current = conn.execute("PRAGMA user_version").fetchone()[0]
+    if current == 0:
+        raise StorageError(f"no vault at {path} (an empty database that cannot be written)")
+    if current != len(MIGRATIONS):
+        raise StorageError(
+            f"vault {path} is read-only and of schema version {current}, not "
+            f"{len(MIGRATIONS)}; open it once where it can be written to upgrade it"
+        )
+
+
 def migrate(conn: sqlite3.Connection) -> None:
     """Bring the database up to the newest schema, one transaction per migration."""
     current = conn.execute("PRAGMA user_version").fetchone()[0]

@@ -25,6 +25,7 @@ from feedvault.store.base import (
     UpdateCounts,
     unpack_document,
 )
+from feedvault.store.guard import translating
 from feedvault.store.rows import (
     ENTRY_COLUMNS,
     FEED_COLUMNS,
@@ -33,7 +34,8 @@ from feedvault.store.rows import (
     feed_from_row,
     version_from_row,
 )
-from feedvault.store.sqlite import schema
+from feedvault.store.sqlite import faults
+from feedvault.store.sqlite.connect import open_connection
 from feedvault.store.sqlite.search_index import Hit
 from feedvault.timeutil import from_ms, to_ms
 
@@ -41,8 +43,13 @@ if TYPE_CHECKING:
     from feedvault.search.tokens import IndexFields
 
 
+@translating(faults.to_fault, skip=("transaction", "close"))
 class SqliteStorage:
-    """One vault in one SQLite file. Not shared between threads; open one per thread."""
+    """One vault in one SQLite file. Not shared between threads; open one per thread.
+
+    Disk full, read-only, corrupted or unreadable files surface as VaultFault (faults.py);
+    a file that cannot be written is opened read-only (``read_only``) for reading commands.
+    """
 
     search_budget: float | None = DEFAULT_SECONDS  # seconds per search (search/budget.py)
 
@@ -54,20 +61,7 @@ class SqliteStorage:
                 parent.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
                 raise StorageError(f"cannot create {parent}: {exc.strerror}") from exc
-        try:
-            self.conn = sqlite3.connect(
-                str(Path(path).expanduser()) if path != ":memory:" else path,
-                isolation_level=None,
-                timeout=30.0,
-                check_same_thread=False,
-            )
-            self.conn.execute("PRAGMA journal_mode=WAL")
-            self.conn.execute("PRAGMA synchronous=NORMAL")
-            self.conn.execute("PRAGMA foreign_keys=ON")
-            self.conn.execute("PRAGMA busy_timeout=30000")
-            schema.migrate(self.conn)
-        except sqlite3.DatabaseError as exc:
-            raise StorageError(f"cannot open vault {path}: {exc}") from exc
+        self.conn, self.read_only = open_connection(path)
 
     def close(self) -> None:
         self.conn.close()
@@ -75,13 +69,19 @@ class SqliteStorage:
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """BEGIN IMMEDIATE ... COMMIT: writers queue rather than fail with 'database is locked'."""
-        self.conn.execute("BEGIN IMMEDIATE")
         try:
-            yield self.conn
-        except BaseException:
-            self.conn.execute("ROLLBACK")
+            self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self.conn
+            except BaseException:
+                if self.conn.in_transaction:  # SQLite may have rolled back already (disk full)
+                    self.conn.execute("ROLLBACK")
+                raise
+            self.conn.execute("COMMIT")
+        except sqlite3.Error as exc:
+            if faults.is_fault(exc):
+                raise faults.fault(exc, self.path, self.conn) from exc
             raise
-        self.conn.execute("COMMIT")
 
     # ---- feeds -------------------------------------------------------------------------
 
@@ -445,6 +445,13 @@ class SqliteStorage:
                     )
                 n += len(rows)
         return n
+
+    def check_written(self) -> None:
+        """After a command wrote: writes into damaged pages can succeed unnoticed, so a
+        `PRAGMA quick_check` (about 1 s per GB) turns a corrupted vault into a VaultFault."""
+        found = faults.quick_check(self.conn)
+        if found != "ok":
+            raise faults.corrupted(self.path, found)
 
     def integrity_check(self) -> str:
         return str(self.conn.execute("PRAGMA integrity_check").fetchone()[0])

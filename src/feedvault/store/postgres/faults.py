@@ -1,0 +1,44 @@
+"""PostgreSQL errors that mean the vault itself cannot go on, as one-line VaultFaults.
+
+The server gone or the connection lost, a full disk, a read-only server (a standby), data
+corruption. A cancelled query (the search budget), a lock timeout, a serialization failure
+or a unique violation stay what they are: problems of one request or one feed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import psycopg
+
+from feedvault.errors import VaultFault
+
+# SQLSTATE classes and codes (PostgreSQL Appendix A) that are faults of the vault itself.
+_CLASSES = {"08": "the connection to the server was lost", "53": "the server is out of "
+            "resources (disk full, memory, connections)", "58": "the server had a system error"}
+_CODES = {
+    "57P01": "the server was shut down",
+    "57P02": "the server crashed",
+    "57P03": "the server is not accepting connections yet",
+    "25006": "the server is read-only (a standby, or default_transaction_read_only)",
+    "XX001": "the server reports corrupted data",
+    "XX002": "the server reports a corrupted index",
+}
+
+
+def to_fault(store: Any, exc: Exception) -> VaultFault | None:
+    """For store.guard: the VaultFault of a PostgresStorage's driver error, or None."""
+    if not isinstance(exc, psycopg.Error):
+        return None
+    state = exc.sqlstate or ""
+    what = _CODES.get(state) or _CLASSES.get(state[:2])
+    conn = getattr(store, "conn", None)
+    if what is None and (conn is None or conn.broken or conn.closed):
+        what = "the connection to the server was lost"
+    if what is None and isinstance(exc, psycopg.OperationalError) and not state:
+        what = "the server cannot be reached"
+    if what is None:
+        return None
+    from feedvault.store.postgres.store import _first_line, _safe
+
+    return VaultFault(f"vault {_safe(store.url)}: {what} ({_first_line(exc)})")
