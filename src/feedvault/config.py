@@ -38,6 +38,41 @@ def default_config_path() -> Path:
 
 
 @dataclass(frozen=True)
+class WebSettings:
+    """The [web] section: how the app names itself and whom it believes about that."""
+
+    base_url: str | None = None  # public URL for absolute links (Atom); https -> Secure cookies
+    trusted_proxies: tuple[str, ...] = ()  # addresses/networks whose Forwarded headers count
+    search_budget: float = 2.0  # seconds one search may run before "query too broad"
+    login_failures: int = 5  # failed logins per client (x4 per account) in login_window
+    login_window: float = 900.0  # seconds
+
+
+def _web(data: dict[str, Any]) -> WebSettings:
+    """[web] plus FEEDVAULT_BASE_URL / FEEDVAULT_TRUSTED_PROXIES; bad values are refused."""
+    import ipaddress
+    from urllib.parse import urlsplit
+
+    web = data.get("web", {}) if isinstance(data.get("web"), dict) else {}
+    base = os.environ.get("FEEDVAULT_BASE_URL", web.get("base_url")) or None
+    if base is not None:
+        parts = urlsplit(str(base))
+        if parts.scheme not in ("http", "https") or not parts.hostname or parts.query:
+            raise ValueError(f"base_url must be an http(s) URL without a query, not {base!r}")
+        base = str(base).rstrip("/")
+    env = os.environ.get("FEEDVAULT_TRUSTED_PROXIES")
+    proxies = (tuple(x.strip() for x in env.split(",") if x.strip()) if env is not None
+               else tuple(str(x) for x in web.get("trusted_proxies", ())))
+    for proxy in proxies:
+        ipaddress.ip_network(proxy, strict=False)  # ValueError names the bad one
+    budget = float(web.get("search_budget", 2.0))
+    if not budget > 0:
+        raise ValueError(f"search_budget must be a positive number of seconds, not {budget}")
+    return WebSettings(base, proxies, budget, int(web.get("login_failures", 5)),
+                       float(web.get("login_window", 900.0)))
+
+
+@dataclass(frozen=True)
 class Settings:
     db: str
     config_path: Path | None = None
@@ -49,6 +84,7 @@ class Settings:
     concurrency: int = 16
     workers: int | None = None  # processes that prepare updates; None: one per core, 0: none
     raw: dict[str, Any] = field(default_factory=dict)  # the whole config file, for later stages
+    web: WebSettings = field(default_factory=WebSettings)
 
 
 def load_settings(db: str | None = None, config_path: Path | None = None) -> Settings:
@@ -90,6 +126,7 @@ def _settings(
         concurrency=int(fetch.get("concurrency", 16)),
         workers=None if workers is None else int(workers),
         raw=data,
+        web=_web(data),
     )
 
 

@@ -19,7 +19,8 @@ from feedvault.naming import slugify
 from feedvault.vault import Vault
 from feedvault.web import security
 from feedvault.web.context import Ctx
-from feedvault.web.guard import admin_page, form_action, page
+from feedvault.web.guard import admin_page, error_page, form_action, page
+from feedvault.web.origin import client_address
 from feedvault.web.views import BadParam, fmt_dt, int_param
 
 MIN_PASSWORD = 8
@@ -52,9 +53,17 @@ def login_form(ctx: Ctx) -> Response:
 
 def login(ctx: Ctx, form: FormData) -> Response:
     next_path = security.safe_next(_text(form, "next"), "/admin")
+    client = client_address(ctx.request, ctx.state.settings.web)
+    wait = ctx.state.logins.retry_after(client)
+    if wait is not None:
+        response = error_page(ctx, 429, ctx.t("login_throttled", seconds=wait))
+        response.headers["Retry-After"] = str(wait)
+        return response
     if not security.check_admin_password(ctx.vault.store, _text(form, "password")):
+        ctx.state.logins.failed(client)
         return ctx.render("login.html", status=403, next_path=next_path, failed=True,
                           configured=security.admin_configured(ctx.vault.store))
+    ctx.state.logins.succeeded(client)
     ctx.session.clear()
     ctx.session.update({"admin": True, "csrf": security.new_csrf()})
     ctx.new_session = True

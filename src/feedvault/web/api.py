@@ -52,7 +52,7 @@ def api_versions(ctx: Ctx) -> Response:
 
 
 def api_openapi(ctx: Ctx) -> Response:
-    return json_response(openapi_document(str(ctx.request.base_url).rstrip("/")))
+    return json_response(openapi_document(ctx.base_url))
 
 
 routes = [

@@ -18,8 +18,7 @@ ATOM_TYPE = "application/atom+xml; charset=utf-8"
 
 
 def _abs(ctx: Ctx, path: str, query: dict[str, str]) -> str:
-    base = str(ctx.request.base_url).rstrip("/")
-    return base + path + ("?" + urlencode(query) if query else "")
+    return ctx.base_url + path + ("?" + urlencode(query) if query else "")
 
 
 def atom_response(ctx: Ctx, title: str, entries: list[Entry], html_path: str,

@@ -162,8 +162,7 @@ def _render(
 
 
 def _abs(ctx: Ctx, path: str, query: dict[str, str]) -> str:
-    base = str(ctx.request.base_url).rstrip("/")
-    return base + path + ("?" + urlencode(query) if query else "")
+    return ctx.base_url + path + ("?" + urlencode(query) if query else "")
 
 
 def _atom_title(ctx: Ctx, f: ChangeFilter) -> str:

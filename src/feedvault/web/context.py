@@ -28,6 +28,8 @@ from feedvault.vault import Vault, open_vault
 from feedvault.web import security
 from feedvault.web.cache import Lru, SnippetCache
 from feedvault.web.i18n import LANG_COOKIE, choose_lang, translate
+from feedvault.web.origin import public_base
+from feedvault.web.throttle import LoginThrottle
 from feedvault.web.views import Chart
 
 HERE = Path(__file__).parent
@@ -45,6 +47,7 @@ class WebState:
         self._secret: bytes | None = None
         self._all: list[Vault] = []
         self.snippets = SnippetCache()
+        self.logins = LoginThrottle(settings.web.login_failures, settings.web.login_window)
         self.feed_list: Lru[list[Feed]] = Lru(1, ttl=FEED_LIST_SECONDS)
         self.charts: Lru[Chart] = Lru(1000, ttl=CHART_SECONDS)
         self.templates = jinja2.Environment(
@@ -60,6 +63,8 @@ class WebState:
         vault: Vault | None = getattr(self._local, "vault", None)
         if vault is None:
             vault = open_vault(self.settings.db, settings=self.settings)
+            store: Any = vault.store  # both stores have it; the Storage protocol does not
+            store.search_budget = self.settings.web.search_budget
             self._local.vault = vault
             with self._lock:
                 self._all.append(vault)
@@ -108,6 +113,11 @@ class Ctx:
     new_session: bool = False
     set_lang: str | None = None
     extra_cookies: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def base_url(self) -> str:
+        """This app's public ``scheme://host`` for absolute links (origin.py)."""
+        return public_base(self.request, self.state.settings.web)
 
     @property
     def is_admin(self) -> bool:
@@ -162,12 +172,13 @@ class Ctx:
                 max_age=security.SESSION_AGE,
                 httponly=True,
                 samesite="lax",
-                secure=self.request.url.scheme == "https",
+                secure=self.base_url.startswith("https://"),
                 path="/",
             )
         if self.set_lang:
             response.set_cookie(
-                LANG_COOKIE, self.set_lang, max_age=365 * 86400, samesite="lax", path="/"
+                LANG_COOKIE, self.set_lang, max_age=365 * 86400, samesite="lax", path="/",
+                secure=self.base_url.startswith("https://"),
             )
         return response
 

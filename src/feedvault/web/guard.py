@@ -52,7 +52,7 @@ def _login_redirect(ctx: Ctx) -> Response:
 
 
 def error_page(ctx: Ctx, status: int, message: str) -> Response:
-    titles = {404: "not_found", 403: "forbidden", 400: "bad_request"}
+    titles = {404: "not_found", 403: "forbidden", 400: "bad_request", 429: "too_many"}
     return ctx.render(
         "error.html", status=status, title=ctx.t(titles.get(status, "error")), message=message
     )
