@@ -16,7 +16,7 @@ from feedvault.changes.noise import drop_noise
 from feedvault.clean import RuleSet, clean_entry
 from feedvault.decide import decide
 from feedvault.decide.decider import Candidate, candidates
-from feedvault.errors import ParseError
+from feedvault.errors import ParseError, StorageError
 from feedvault.models import Feed
 from feedvault.parse import parse_feed
 from feedvault.parse.model import ParsedEntry
@@ -27,6 +27,7 @@ from feedvault.store.base import (
     NewEntry,
     NewVersion,
     PackedDocument,
+    StaleBatch,
     Storage,
     UpdateBatch,
 )
@@ -104,9 +105,36 @@ def ingest(
     next_check: Callable[[], datetime] | None = None,
     fail: Callable[[str], UpdateResult] | None = None,
 ) -> UpdateResult:
-    """Parse one feed document and store what is new or changed, all in one transaction."""
-    prepared = prepare(store, feed, doc, seen_at=seen_at, rules=rules)
-    return commit(store, prepared, next_check=next_check, fail=fail)
+    """Parse one feed document and store what is new or changed, all in one transaction.
+
+    Another writer (a second `update`, `run`) may store the same feed in between: the store
+    notices under its write lock, and the entries are decided again (`_retrying`).
+    """
+    return _retrying(
+        feed,
+        lambda: prepare(store, feed, doc, seen_at=seen_at, rules=rules),
+        lambda prepared: commit(store, prepared, next_check=next_check, fail=fail),
+    )
+
+
+STALE_RETRIES = 3  # decisions redone when other writers keep changing one feed
+
+
+def _retrying(
+    feed: Feed,
+    decide_again: Callable[[], Prepared],
+    write: Callable[[Prepared], UpdateResult],
+) -> UpdateResult:
+    """Prepare and write, preparing again when another writer got there first."""
+    for _ in range(STALE_RETRIES):
+        try:
+            return write(decide_again())
+        except StaleDecision:
+            continue
+    raise StorageError(
+        f"{feed.slug}: other writers kept changing this feed's entries "
+        f"({STALE_RETRIES} tries); it is tried again at its next check"
+    )
 
 
 def prepare(
@@ -172,10 +200,9 @@ def commit(
     *,
     next_check: Callable[[], datetime] | None = None,
     fail: Callable[[str], UpdateResult] | None = None,
-    verify: bool = False,
 ) -> UpdateResult:
-    """Write a prepared update. With ``verify``, raise `StaleDecision` instead when the
-    feed's stored entries are no longer what `prepare` saw."""
+    """Write a prepared update; raise `StaleDecision` instead when the feed's stored entries
+    are no longer what `prepare` saw (checked by the store under its write lock)."""
     result, batch = prepared.result, prepared.batch
     if batch is None:
         message = result.error or f"{prepared.feed.slug}: nothing to store"
@@ -183,11 +210,12 @@ def commit(
             return fail(message)
         store.record_feed_error(prepared.feed.id, message, now_utc())
         return result
-    if verify and store.entry_states(prepared.feed.id, prepared.keys) != prepared.states:
-        raise StaleDecision(prepared.feed.slug)
     if next_check is not None:
         batch = replace(batch, feed_state=replace(batch.feed_state, next_check=next_check()))
-    counts = store.apply_update(prepared.feed.id, batch)
+    try:
+        counts = store.apply_update(prepared.feed.id, batch)
+    except StaleBatch:
+        raise StaleDecision(prepared.feed.slug) from None
     if result.status == "ok":
         result.new, result.changed, result.unchanged = counts.new, counts.changed, counts.unchanged
     return result
@@ -204,10 +232,13 @@ def store_entries(
     source: str = "feed",
 ) -> UpdateResult:
     """Decide, clean and write entries of one feed (archive files, full-text pages)."""
-    prepared = prepare_entries(
-        store, feed, entries, seen_at=seen_at, rules=rules, site_link=site_link, source=source
+    return _retrying(
+        feed,
+        lambda: prepare_entries(
+            store, feed, entries, seen_at=seen_at, rules=rules, site_link=site_link, source=source
+        ),
+        lambda prepared: commit(store, prepared),
     )
-    return commit(store, prepared)
 
 
 def prepare_entries(
@@ -249,6 +280,8 @@ def prepare_entries(
         document_type=doc.content_type if doc else None,
         feed_state=feed_state or FeedStateUpdate(clear_error=False),
         feed_keys=list(keys) if doc is not None else None,
+        expected=states,
+        expected_keys=keys,
     )
     touched = tuple(c.key for c in decision.new) + tuple(c.key for _, c in decision.changed)
     result = UpdateResult(feed.slug, "ok", touched_keys=touched)

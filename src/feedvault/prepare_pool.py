@@ -5,13 +5,15 @@ folding and tokenising for search) and writing (SQLite/FTS5 inserts, commit). Pr
 reads the store, so worker processes do it for the next feeds while this process, the only
 writer, commits the previous ones; on two cores that overlaps the two halves.
 
-Each worker opens its own read connection. `commit(verify=True)` checks that the store still holds
-what a worker saw; if another writer touched the feed in between, the feed is prepared again
-here, so a race costs time, never a wrong version.
+Each worker opens its own read connection. `commit` checks (under the write lock) that the store
+still holds what a worker saw; if another writer touched the feed in between, the feed is
+prepared again here, so a race costs time, never a wrong version. A worker that dies is
+replaced for the next update; the feed it died on is recorded as failed, not retried here.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pickle
 import queue
@@ -88,6 +90,7 @@ class _Process:
         self.results: queue.SimpleQueue[Prepared | Exception] = queue.SimpleQueue()
         self.ready = threading.Event()  # set once the worker has started (imports, rules)
         self.prepared = 0  # feeds this worker prepared and the writer collected
+        self.died = False  # the writer has collected the death (and blamed one feed)
         self.jobs.put(settings)
         threading.Thread(target=self._write, daemon=True).start()
         threading.Thread(target=self._read, daemon=True).start()
@@ -96,12 +99,16 @@ class _Process:
         assert self.proc.stdin is not None
         try:
             while (job := self.jobs.get()) is not _STOP:
-                pickle.dump(job, self.proc.stdin, pickle.HIGHEST_PROTOCOL)
+                data = pickle.dumps(job, pickle.HIGHEST_PROTOCOL)  # whole, or not at all
+                self.proc.stdin.write(data)
                 self.proc.stdin.flush()
         except OSError:  # the worker died; _read reports it
             pass
+        except Exception:  # a job that cannot be sent: stop the worker, the writer takes over
+            self.proc.kill()
         finally:
-            self.proc.stdin.close()
+            with contextlib.suppress(OSError):
+                self.proc.stdin.close()
 
     def _read(self) -> None:
         assert self.proc.stdout is not None
@@ -129,6 +136,11 @@ class _Process:
 
 class _WorkerDied(Exception):
     pass
+
+
+class WorkerCrashed(Exception):
+    """A worker process died while preparing this feed (the first one it had not answered):
+    the writer records the feed as failed rather than risk the same fate itself."""
 
 
 _STOP = object()
@@ -168,6 +180,11 @@ class PreparePool:
         the writer works through the first feeds instead of waiting for them."""
         pending: deque[tuple[Feed, Document, _Process]] = deque()
         n = 0
+        # A worker that died in an earlier update is replaced (`run` keeps one pool for years).
+        self._procs = [
+            _Process(self._settings) if p.died or p.proc.poll() is not None else p
+            for p in self._procs
+        ]
         for feed, doc in jobs:
             if not self._procs:
                 self._procs = [_Process(self._settings) for _ in range(self._workers)]
@@ -192,6 +209,16 @@ class PreparePool:
             proc.prepared += 1
         if isinstance(result, _WorkerDied):
             proc.results.put(result)  # every later job of that worker gets the same answer
+            if not proc.died and proc.ready.is_set():  # it died working, not starting
+                proc.died = True
+                if proc.proc.poll() is None:  # alive but its stream broke: stop it
+                    proc.proc.kill()
+                code = proc.proc.wait()
+                how = f"signal {-code}" if code < 0 else f"exit status {code}"
+                return feed, doc, WorkerCrashed(
+                    f"{feed.slug}: the worker process preparing it died ({how}); "
+                    "not retried until its next check"
+                )
         return feed, doc, result
 
     @property
@@ -226,14 +253,15 @@ def _serve() -> None:
     while True:
         try:
             feed, doc, seen_at = pickle.load(inp)
-        except EOFError:
+        except Exception:  # EOF: the writer is done (or sent half a job and stopped us)
             return
         result: Prepared | Exception
         try:
             result = _prepare(feed, doc, seen_at)
+            data = pickle.dumps(result, pickle.HIGHEST_PROTOCOL)
         except Exception as exc:  # reported to the writer, which redoes the feed itself
-            result = RuntimeError(f"{feed.slug}: {type(exc).__name__}: {exc}")
-        pickle.dump(result, out, pickle.HIGHEST_PROTOCOL)
+            data = pickle.dumps(RuntimeError(f"{feed.slug}: {type(exc).__name__}: {exc}"))
+        out.write(data)
         out.flush()
 
 

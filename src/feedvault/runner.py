@@ -5,6 +5,11 @@ its entries. Due feeds are leased in batches, so several `run` processes (on one
 or on many machines sharing PostgreSQL) never fetch the same feed at once, and a killed
 worker's feeds go to the others when its lease runs out. A signal stops new fetches; the
 fetches in flight finish and are stored (every feed commits on its own), then the loop exits.
+
+Nothing one feed does ends the loop (the vault's per-feed boundary records it on the feed);
+any other failure of a round (e.g. the vault locked by another writer for too long) is logged
+and the round tried again later. Only a VaultFault (disk full, corruption, database gone)
+stops `run`: it propagates, and the command prints one line and exits non-zero.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from datetime import timedelta
 from types import FrameType
 from typing import TYPE_CHECKING, Any
 
+from feedvault.errors import FeedvaultError, VaultFault
 from feedvault.timeutil import now_utc
 from feedvault.workers import default_worker_id
 
@@ -26,6 +32,8 @@ if TYPE_CHECKING:
 log = logging.getLogger("feedvault.run")
 BATCH = 64  # feeds leased at a time
 LEASE_SECONDS = 900.0  # longer than a batch can take (the fetch deadline is 30 s)
+RETRY_SECONDS = 5.0  # wait after a round that failed, before trying again
+NO_FEEDS = "no feeds yet: add one with `feedvault add URL`; waiting for feeds"
 
 
 def run_forever(
@@ -45,13 +53,28 @@ def run_forever(
     previous = {}
     if threading.current_thread() is threading.main_thread():
         previous = {s: signal.signal(s, on_signal) for s in (signal.SIGTERM, signal.SIGINT)}
+    worker = default_worker_id()
+    told_empty = False
     try:
         while not stop.is_set():
-            if run_batch(vault, default_worker_id(), stop, report):
-                continue  # more may be due
-            if once:
-                break
-            stop.wait(_sleep_for(vault, max_sleep))
+            try:
+                if run_batch(vault, worker, stop, report):
+                    continue  # more may be due
+                empty = not any(f.url for f in vault.feeds())
+                if empty and not told_empty:
+                    log.warning("%s", NO_FEEDS)
+                told_empty = empty
+                if once:
+                    break
+                wait = _sleep_for(vault, max_sleep)
+            except VaultFault:
+                raise  # the vault itself is broken: `run` stops with one line
+            except Exception as exc:  # a round failed, not the job: try again later
+                _log_round_failure(exc)
+                if once:
+                    break
+                wait = min(RETRY_SECONDS, max_sleep)
+            stop.wait(wait)
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
@@ -71,9 +94,23 @@ def run_batch(
             [f.slug for f in feeds], stop=stop, on_result=lambda r: log.info("%s", report(r))
         )
     finally:
-        for feed in feeds:
-            vault.store.release_feed(feed.id, worker)
+        for feed in feeds:  # each lease is given back even when the update failed
+            try:
+                vault.store.release_feed(feed.id, worker)
+            except Exception as exc:  # it runs out by itself (LEASE_SECONDS)
+                log.warning("%s: lease not released: %s", feed.slug, _one_line(exc))
     return len(feeds)
+
+
+def _one_line(exc: BaseException) -> str:
+    text = str(exc) if isinstance(exc, FeedvaultError) else f"{type(exc).__name__}: {exc}"
+    return " ".join(text.split())[:500]
+
+
+def _log_round_failure(exc: Exception) -> None:
+    """One line; the traceback at debug level, for a report."""
+    log.warning("this round failed, trying again later: %s", _one_line(exc))
+    log.debug("round failure", exc_info=exc)
 
 
 def _sleep_for(vault: Vault, max_sleep: float) -> float:

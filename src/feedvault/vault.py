@@ -10,6 +10,7 @@ with feedvault.open_vault("news.db") as vault:
 
 from __future__ import annotations
 
+import logging
 import queue
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -17,7 +18,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from feedvault.config import Settings, load_settings
 from feedvault.errors import (
@@ -27,6 +28,7 @@ from feedvault.errors import (
     SearchError,
     StorageError,
     UsageError,
+    VaultFault,
 )
 from feedvault.localfiles import file_etag, read_time_ns, unchanged_since_read
 from feedvault.models import Entry, Feed
@@ -60,6 +62,9 @@ def open_vault(db: str | None = None, *, settings: Settings | None = None) -> Va
 
 
 _UNCHANGED_BATCH = 500  # unchanged feeds' states written per transaction
+
+log = logging.getLogger("feedvault.update")
+T = TypeVar("T")
 
 
 class Vault:
@@ -218,8 +223,15 @@ class Vault:
         if result.touched_keys and feed.settings.get("full_text"):
             from feedvault.fulltext import fetch_full_text
 
-            states = self.store.entry_states(feed.id, result.touched_keys)
-            fetch_full_text(self, feed, [s.entry_id for s in states.values()])
+            try:
+                states = self.store.entry_states(feed.id, result.touched_keys)
+                fetch_full_text(self, feed, [s.entry_id for s in states.values()])
+            except VaultFault:
+                raise
+            except Exception as exc:  # the feed's entries are stored: only the pages failed
+                message = f"{feed.slug}: full text failed: {_one_line(exc)}"
+                _log_failure(feed, exc, message)
+                result.warnings = (*result.warnings, message)
         return result
 
     def _ingest_document(self, feed: Feed, doc: Document, now: datetime) -> UpdateResult:
@@ -250,6 +262,26 @@ class Vault:
             error_count=feed.error_count + 1 if error else 0,
             retry_after=retry_after,
         )
+
+    def _guarded(self, feed: Feed, work: Callable[..., T], *args: Any) -> T | UpdateResult:
+        """The per-feed fault boundary: ``work(*args)``, or, when anything but a fault of the
+        vault itself goes wrong, that failure recorded on this feed (status error, one-line
+        last_error naming it, error count, backoff) so the update goes on with the next."""
+        try:
+            return work(*args)
+        except VaultFault:
+            raise  # the vault itself is broken: the next feed would fail the same way
+        except Exception as exc:
+            text = _one_line(exc)
+            message = text if text.startswith(f"{feed.slug}: ") else f"{feed.slug}: {text}"
+            _log_failure(feed, exc, message)
+            try:
+                return self._fail(feed, message)
+            except VaultFault:
+                raise
+            except Exception as again:  # e.g. still locked by another writer: try next time
+                log.warning("%s: the error could not be recorded: %s", feed.slug, _one_line(again))
+                return UpdateResult(feed.slug, "error", error=message)
 
     def _fail(
         self,
@@ -332,7 +364,20 @@ class Vault:
         """Write the queued states of unchanged feeds (at the latest when an update ends; a
         crash before that only means those feeds are checked again)."""
         states, self._unchanged = self._unchanged, []
-        self.store.apply_feed_states(states)
+        try:
+            self.store.apply_feed_states(states)
+        except VaultFault:
+            raise
+        except Exception as exc:  # one bad row must not lose the others: one at a time
+            log.warning("writing %d unchanged feeds' states failed (%s); one at a time",
+                        len(states), _one_line(exc))
+            for state in states:
+                try:
+                    self.store.apply_feed_states([state])
+                except VaultFault:
+                    raise
+                except Exception as one:
+                    log.warning("feed %d: its state was not written: %s", state[0], _one_line(one))
 
     def _prepare_pool(self, documents: int) -> PreparePool | None:
         """The worker processes for an update of ``documents`` documents, or None when this
@@ -359,17 +404,17 @@ class Vault:
             for feed in feeds:
                 if stop is not None and stop.is_set():
                     break
-                done(self._update_local(feed))
+                done(self._guarded(feed, self._update_local, feed))
             return
 
         def read() -> Iterator[tuple[Feed, Document | UpdateResult]]:
             for feed in feeds:
                 if stop is not None and stop.is_set():
                     return
-                yield feed, self._read_local(feed)
+                yield feed, self._guarded(feed, self._read_local, feed)
 
         for feed, doc, prepared in pool.run(self._worth_a_worker(read(), done), now_utc):
-            done(self._commit_prepared(feed, doc, prepared))
+            done(self._guarded(feed, self._commit_prepared, feed, doc, prepared))
 
     def _worth_a_worker(
         self,
@@ -379,7 +424,7 @@ class Vault:
         """The documents to send to a worker; the rest are finished here: outcomes without a
         document (errors, 304s) and the same bytes as last time (a hash, nothing to parse)."""
         for feed, found in docs:
-            doc = self._unless_same_bytes(feed, found)
+            doc = self._guarded(feed, self._unless_same_bytes, feed, found)
             if isinstance(doc, UpdateResult):
                 done(doc)
             else:
@@ -395,7 +440,13 @@ class Vault:
         self, feed: Feed, doc: Document, prepared: Prepared | Exception | None
     ) -> UpdateResult:
         """Write what a worker prepared; do the feed here instead when no worker did it
-        (``prepared`` is None or the worker's exception) or the store changed under it."""
+        (``prepared`` is None or the worker's exception) or the store changed under it. The
+        feed a worker died on is not tried here: it could take this process down too."""
+        from feedvault.prepare_pool import WorkerCrashed
+
+        if isinstance(prepared, WorkerCrashed):
+            log.warning("%s", prepared)
+            return self._fail(feed, f"{feed.slug}: {prepared}")
         if prepared is None or isinstance(prepared, Exception):
             return self._ingest_here(feed, doc)
         now = prepared.batch.seen_at if prepared.batch is not None else now_utc()
@@ -405,7 +456,6 @@ class Vault:
                 prepared,
                 next_check=lambda: self._next_check(feed, now),
                 fail=lambda message: self._fail(feed, message),
-                verify=True,
             )
             return self._after_ingest(feed, result)
         except StaleDecision:
@@ -430,7 +480,7 @@ class Vault:
 
             def store(req: FetchRequest, outcome: FetchResult | FetchError) -> None:
                 feed = by_id[int(str(req.key))]
-                done(self._store_fetched(feed, outcome))
+                done(self._guarded(feed, self._store_fetched, feed, outcome))
 
             self.fetcher.fetch_many(requests, store, stop=stop)
             return
@@ -449,12 +499,12 @@ class Vault:
         def received() -> Iterator[tuple[Feed, Document | UpdateResult]]:
             while (item := fetched.get()) is not None:
                 feed = by_id[int(str(item[0].key))]
-                yield feed, self._fetched_document(feed, item[1])
+                yield feed, self._guarded(feed, self._fetched_document, feed, item[1])
 
         thread = threading.Thread(target=fetch_all, name="feedvault-fetch", daemon=True)
         thread.start()
         for feed, doc, prepared in pool.run(self._worth_a_worker(received(), done), now_utc):
-            done(self._commit_prepared(feed, doc, prepared))
+            done(self._guarded(feed, self._commit_prepared, feed, doc, prepared))
         thread.join()
         if failure:
             raise failure[0]
@@ -618,6 +668,22 @@ class SearchHit:
     entry: Entry
     snippet: str  # HTML: escaped text with the matches in <mark>...</mark>
     score: float
+
+
+def _one_line(exc: BaseException) -> str:
+    """An exception as one bounded line: feedvault's own errors as their message, anything
+    else (a bug) with its type, so the user can report it."""
+    text = str(exc) if isinstance(exc, FeedvaultError) else f"{type(exc).__name__}: {exc}"
+    return " ".join(text.split())[:500]
+
+
+def _log_failure(feed: Feed, exc: Exception, message: str) -> None:
+    """A bug-class failure is logged with the feed's slug; its traceback at debug level."""
+    if isinstance(exc, FeedvaultError):
+        return  # an expected outcome: the result and the feed's last_error tell it
+    log.warning("%s (unexpected: please report it with the traceback from debug logging)",
+                message)
+    log.debug("%s: traceback", feed.slug, exc_info=exc)
 
 
 def _day_start(day: date | None) -> int | None:

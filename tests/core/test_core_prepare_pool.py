@@ -87,7 +87,7 @@ def test_prepared_update_is_refused_when_another_writer_stored_the_feed_first(
     ingest(vault.store, feed, doc, seen_at=now_utc(), rules=vault.rules)  # the other writer
     stored = vault.store.count_entries()
     with pytest.raises(StaleDecision):
-        commit(vault.store, prepared, verify=True)
+        commit(vault.store, prepared)
     assert vault.store.count_entries() == stored  # nothing written twice
     vault.close()
 

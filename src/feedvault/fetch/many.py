@@ -90,5 +90,6 @@ def _outcome(fetch_one: Callable[[FetchRequest], FetchResult], request: FetchReq
     except FetchError as exc:
         return exc
     except Exception as exc:  # a bug, but one feed must not end the run for a thousand
-        log.exception("unexpected error fetching %s", request.url)
+        log.warning("unexpected error fetching %s: %s: %s", request.url, type(exc).__name__, exc)
+        log.debug("traceback", exc_info=exc)  # for a bug report, without alarming the log
         return FetchError(f"unexpected error: {type(exc).__name__}: {exc}", url=request.url)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import zlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
@@ -123,6 +123,15 @@ class UpdateBatch:
     document_type: str | None = None
     feed_state: FeedStateUpdate = field(default_factory=FeedStateUpdate)
     feed_keys: Sequence[str] | None = None  # every key of the feed document, in its order
+    # What the decision assumed the store held for these keys (None: no check). The backend
+    # compares it inside the write transaction and raises StaleBatch when another writer
+    # stored something for them since: the caller decides again, nothing is written twice.
+    expected: Mapping[str, EntryState] | None = None
+    expected_keys: Sequence[str] = ()
+
+
+class StaleBatch(Exception):
+    """Another writer changed the feed's entries after the batch was decided."""
 
 
 @dataclass(frozen=True, slots=True)

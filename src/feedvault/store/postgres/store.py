@@ -28,6 +28,7 @@ from feedvault.store.base import (
     FeedSpec,
     FeedStateUpdate,
     NewVersion,
+    StaleBatch,
     UpdateBatch,
     UpdateCounts,
     unpack_document,
@@ -231,6 +232,12 @@ class PostgresStorage:
     def _apply_update(self, feed_id: int, batch: UpdateBatch) -> UpdateCounts:
         seen = to_ms(batch.seen_at)
         with self.transaction() as conn:
+            # One writer per feed at a time (the row lock waits for the other's commit), then
+            # the decision is re-checked against what that writer stored.
+            conn.execute("SELECT 1 FROM feeds WHERE id = %s FOR UPDATE", (feed_id,))
+            expected = batch.expected  # re-checked under the write lock
+            if expected is not None and self.entry_states(feed_id, batch.expected_keys) != expected:
+                raise StaleBatch(f"feed {feed_id} changed since the update was decided")
             doc_sha = _store_document(conn, feed_id, batch, seen)
             indexed: list[tuple[int, int, int, str, str]] = []
             fields: list[IndexFields | None] = []
@@ -257,11 +264,21 @@ class PostgresStorage:
                 _insert_version(conn, entry_id, 1, seen, new.version, doc_sha)
                 indexed.append((entry_id, feed_id, published, new.version.title, new.version.text))
                 fields.append(new.version.index)
+            changed_ids: list[int] = []
             for entry_id, version, published_at in batch.changed:
                 seq_row = conn.execute(
-                    "SELECT version_count + 1 FROM entries WHERE id = %s", (entry_id,)
+                    "SELECT e.version_count + 1, v.content_hash, v.source FROM entries e "
+                    "JOIN versions v ON v.id = e.current_version WHERE e.id = %s",
+                    (entry_id,),
                 ).fetchone()
                 assert seq_row is not None
+                if (seq_row[1], seq_row[2]) == (version.content_hash, version.source):
+                    # another writer stored this very version: never twice in a row
+                    conn.execute(
+                        "UPDATE entries SET last_seen = %s WHERE id = %s", (seen, entry_id)
+                    )
+                    continue
+                changed_ids.append(entry_id)
                 _insert_version(conn, entry_id, int(seq_row[0]), seen, version, doc_sha)
                 pub_row = conn.execute(
                     "UPDATE entries SET last_seen = %s, "
@@ -281,9 +298,12 @@ class PostgresStorage:
             search_index.index_rows(conn, indexed, fields)
             _write_feed_state(conn, feed_id, batch, seen)
             changes_postgres.record_update(
-                conn, feed_id, [e for e, _, _ in batch.changed], batch.feed_keys, seen, doc_sha
+                conn, feed_id, changed_ids, batch.feed_keys, seen, doc_sha
             )
-        return UpdateCounts(len(batch.new_entries), len(batch.changed), len(batch.unchanged_ids))
+        skipped = len(batch.changed) - len(changed_ids)
+        return UpdateCounts(
+            len(batch.new_entries), len(changed_ids), len(batch.unchanged_ids) + skipped
+        )
 
     # ---- reading -----------------------------------------------------------------------
 

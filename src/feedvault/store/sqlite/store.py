@@ -21,6 +21,7 @@ from feedvault.store.base import (
     FeedStateUpdate,
     NewEntry,
     NewVersion,
+    StaleBatch,
     UpdateBatch,
     UpdateCounts,
     unpack_document,
@@ -229,6 +230,9 @@ class SqliteStorage:
     def apply_update(self, feed_id: int, batch: UpdateBatch) -> UpdateCounts:
         seen = to_ms(batch.seen_at)
         with self.transaction() as conn:
+            expected = batch.expected  # re-checked under the write lock
+            if expected is not None and self.entry_states(feed_id, batch.expected_keys) != expected:
+                raise StaleBatch(f"feed {feed_id} changed since the update was decided")
             doc_sha = _store_document(conn, feed_id, batch, seen)
             indexed: list[tuple[int, int, str, str]] = []
             fields: list[IndexFields | None] = []
@@ -237,10 +241,18 @@ class SqliteStorage:
                 version = new.version
                 indexed.append((entry_id, to_ms(new.published), version.title, version.text))
                 fields.append(version.index)
+            changed_ids: list[int] = []
             for entry_id, version, published in batch.changed:
-                seq = conn.execute(
-                    "SELECT version_count + 1 FROM entries WHERE id = ?", (entry_id,)
-                ).fetchone()[0]
+                seq, current_hash, current_source = conn.execute(
+                    "SELECT e.version_count + 1, v.content_hash, v.source FROM entries e "
+                    "JOIN versions v ON v.id = e.current_version WHERE e.id = ?",
+                    (entry_id,),
+                ).fetchone()
+                if (current_hash, current_source) == (version.content_hash, version.source):
+                    # another writer stored this very version: never twice in a row
+                    conn.execute("UPDATE entries SET last_seen = ? WHERE id = ?", (seen, entry_id))
+                    continue
+                changed_ids.append(entry_id)
                 _insert_version(conn, entry_id, seq, seen, version, doc_sha)
                 if published is not None:
                     conn.execute(
@@ -259,10 +271,11 @@ class SqliteStorage:
             )
             _index(conn, feed_id, indexed, fields)
             _write_feed_state(conn, feed_id, batch, seen)
-            changes_sqlite.record_update(
-                conn, feed_id, [e for e, _, _ in batch.changed], batch.feed_keys, seen, doc_sha
-            )
-        return UpdateCounts(len(batch.new_entries), len(batch.changed), len(batch.unchanged_ids))
+            changes_sqlite.record_update(conn, feed_id, changed_ids, batch.feed_keys, seen, doc_sha)
+        skipped = len(batch.changed) - len(changed_ids)
+        return UpdateCounts(
+            len(batch.new_entries), len(changed_ids), len(batch.unchanged_ids) + skipped
+        )
 
     # ---- reading -----------------------------------------------------------------------
 
