@@ -80,7 +80,7 @@ def _login(client: TestClient, password: str, headers: dict[str, str] | None = N
     if response.status_code == 429:
         assert int(response.headers["retry-after"]) > 0
         assert "Too many failed logins" in response.text
-    return response.status_code
+    return int(response.status_code)
 
 
 def test_failed_logins_throttled_per_client(web_vault: WebVault) -> None:
