@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+from pathlib import Path
 
 import pytest
 from search_corpus import load_documents
@@ -71,3 +72,19 @@ def test_postgres_budget_cancels_the_statement(pg_url: str) -> None:
             pg.execute("SELECT pg_sleep(30)")
         assert pg.execute("SHOW statement_timeout").fetchone() == ("0",)  # local to it
         assert pg.execute("SELECT 1").fetchone() == (1,)
+
+
+def test_cli_search_past_budget_is_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    from feedvault.cli import main
+    from feedvault.store.sqlite.store import SqliteStorage
+    from fv_testpaths import CORPUS
+
+    db = str(tmp_path / "vault.db")
+    assert main(["--db", db, "add", str(CORPUS / "feeds" / "zh" / "dw-chinese-1.xml")]) == 0
+    capsys.readouterr()
+    monkeypatch.setattr(SqliteStorage, "search_budget", 1e-9)
+    monkeypatch.setattr(si, "PROGRESS_STEPS", 1)  # a small vault: look at the clock at once
+    code = main(["--db", db, "search", "中 OR news OR the OR 美", "--sort", "relevance"])
+    err = capsys.readouterr().err.strip()
+    assert code == 1 and err.count("\n") == 0 and "query too broad" in err

@@ -297,7 +297,8 @@ def time_budget(conn: sqlite3.Connection, seconds: float | None) -> Iterator[Non
     try:
         yield
     except sqlite3.OperationalError as exc:
-        if "interrupt" in str(exc):
+        # "interrupted", or what it becomes inside FTS5 ("vtable constructor failed")
+        if "interrupt" in str(exc) or time.monotonic() > deadline:
             raise QueryTooBroad(seconds) from None
         raise
     finally:
