@@ -84,6 +84,14 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="feedvault",
         description="Keep news feeds forever: every item, every edit, the original bytes.",
+        epilog=(
+            "Exit status 0 on success, 1 on an error (one line: 'feedvault: error: ...'), 2 on "
+            "a bad argument. A fault of the vault itself (disk full, a read-only, corrupted or "
+            "truncated file, another application's database, a lost PostgreSQL server) stops "
+            "a command; one bad feed never does. A read-only vault still serves the reading "
+            "commands and `serve`. Reading commands need an existing vault; a new one is made "
+            "only where its directory exists (the default location is created)."
+        ),
     )
     parser.add_argument(
         "--db",
