@@ -19,6 +19,9 @@ __all__ = ["OpmlFeed", "read_opml", "write_opml"]
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
 # Characters XML 1.0 cannot carry at all; lxml refuses them, so they are dropped on write.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+# Character references to UTF-16 surrogates: libxml2's recover mode would keep them as
+# invalid UTF-8 that lxml cannot decode (a crash reading any attribute).
+_SURROGATE_REF = re.compile(rb"&#(?:[xX]0*[dD][89a-fA-F][0-9a-fA-F]{2}|0*5[5-7]\d{3});")
 
 
 @dataclass(frozen=True)
@@ -88,6 +91,8 @@ def _parse(data: bytes, path: str) -> etree._Element:
 
 
 def _recover(data: bytes) -> etree._Element | None:
+    if b"&#" in data:
+        data = _SURROGATE_REF.sub(_surrogate_ref, data)
     try:
         root: etree._Element | None = etree.fromstring(data, _parser(recover=True))
     except etree.XMLSyntaxError:
@@ -95,9 +100,19 @@ def _recover(data: bytes) -> etree._Element | None:
     return root if root is not None and _name(root) == "opml" else None
 
 
+def _surrogate_ref(match: re.Match[bytes]) -> bytes:
+    ref = match.group()[2:-1]
+    value = int(ref[1:], 16) if ref[:1] in b"xX" else int(ref)
+    return b"&#xFFFD;" if 0xD800 <= value <= 0xDFFF else match.group()
+
+
 def _name(element: etree._Element) -> str:
+    """The local name, lower-cased; also of the ``p:name`` tags recover mode leaves for an
+    undeclared prefix (``etree.QName`` refuses those)."""
     tag = element.tag
-    return etree.QName(tag).localname.lower() if isinstance(tag, str) else ""
+    if not isinstance(tag, str):
+        return ""
+    return (tag.partition("}")[2] if tag[:1] == "{" else tag.rpartition(":")[2]).lower()
 
 
 def _outlines(

@@ -151,8 +151,11 @@ def _parse_ms(line: str, path: str) -> datetime | None:
         # duty-machine wrote whatever pubDate was; a non-number is no date, not a bad file.
         inner = line.strip().removeprefix("<!--").removesuffix("-->").strip()
         return _parse_iso(inner) or _parse_rfc822(inner)
+    digits = match.group(1)
+    if len(digits.lstrip("-")) > 18:  # no real date; int() refuses 4,300+ digits anyway
+        return None
     try:
-        return _EPOCH + timedelta(milliseconds=int(match.group(1)))
+        return _EPOCH + timedelta(milliseconds=int(digits))
     except OverflowError:
         return None
 

@@ -24,6 +24,9 @@ from feedvault.parse.text import fix_html_entities
 _LOCAL = threading.local()
 _HTML_START = re.compile(rb"\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html[\s>])", re.I | re.S)
 _FEED_START = re.compile(rb"<(?:\?xml|rss|feed|rdf:RDF|RDF|channel)[\s>]")
+# A character reference to a UTF-16 surrogate (&#xD800; &#55296;): strict libxml2 refuses
+# it, but recover mode stores it as invalid UTF-8 that lxml then cannot decode.
+_SURROGATE_REF = re.compile(rb"&#(?:[xX]0*[dD][89a-fA-F][0-9a-fA-F]{2}|0*5[5-7]\d{3});")
 
 
 def _parser(recover: bool) -> etree.XMLParser:
@@ -56,6 +59,8 @@ def parse_xml(data: bytes, url: str | None) -> tuple[etree._Element, list[str]]:
                 return etree.fromstring(data, _parser(False)), warnings
             except etree.XMLSyntaxError:
                 pass
+    if b"&#" in data:
+        data = _SURROGATE_REF.sub(_replacement, data)
     try:
         root = etree.fromstring(data, _parser(True))
     except etree.LxmlError as error:
@@ -64,6 +69,13 @@ def parse_xml(data: bytes, url: str | None) -> tuple[etree._Element, list[str]]:
     if root is None:
         raise ParseError("not a feed: no XML elements could be recovered", url=url)
     return root, warnings
+
+
+def _replacement(match: re.Match[bytes]) -> bytes:
+    """U+FFFD for a surrogate reference, as browsers do; other references stay."""
+    ref = match.group()[2:-1]
+    value = int(ref[1:], 16) if ref[:1] in b"xX" else int(ref)
+    return b"&#xFFFD;" if 0xD800 <= value <= 0xDFFF else match.group()
 
 
 def _skip_junk(data: bytes, url: str | None, warnings: list[str]) -> bytes:
