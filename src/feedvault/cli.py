@@ -32,7 +32,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         from feedvault.vault import open_vault
 
         settings = load_settings(args.db)
-        new_at = _check_vault_path(settings.db, reading=args.handler in _READING)
+        reading = args.handler in _READING or args.handler.__name__ == "cmd_changes"
+        new_at = _check_vault_path(settings.db, reading=reading)
         with open_vault(settings=settings) as vault:
             if new_at and args.handler in (cmd_run, cmd_serve):  # they run for long: say now
                 print(f"feedvault: created a new vault at {new_at}", file=sys.stderr)

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from feedvault.errors import FeedNotFound, FeedvaultError, UsageError
+from feedvault.errors import FeedNotFound, FeedvaultError, UsageError, VaultFault
 from feedvault.models import Feed
 from feedvault.naming import slugify
 from feedvault.parse.model import ParsedEntry
@@ -72,6 +72,8 @@ def _import_opml(vault: Vault, path: Path, result: ImportResult) -> None:
             continue
         try:
             vault.add_feed(sub.xml_url, name=sub.title or None, update=False)
+        except VaultFault:
+            raise  # the vault itself (full, read-only, corrupted): the next one fails too
         except FeedvaultError as exc:
             result.errors.append(f"{path}: {sub.xml_url}: {exc}")
             continue

@@ -82,6 +82,8 @@ def _open_read_only(file: Path, path: str) -> sqlite3.Connection:
         except sqlite3.Error as exc:
             conn.close()
             last = exc
+            if not faults.is_read_only_error(exc):
+                break  # busy, corrupted...: `immutable` would only hide a live writer's WAL
         except BaseException:
             conn.close()
             raise
