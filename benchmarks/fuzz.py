@@ -103,8 +103,12 @@ class Report:
     statuses: dict[str, int] = field(default_factory=dict)  # update results: ok, error...
     imported: dict[str, int] = field(default_factory=dict)  # files, new, errors
 
-    def timing(self, where: str, seconds: float) -> None:
+    slowest: dict[str, tuple[float, str]] = field(default_factory=dict)
+
+    def timing(self, where: str, seconds: float, label: str) -> None:
         self.seconds.setdefault(where, []).append(seconds)
+        if seconds > self.slowest.get(where, (0.0, ""))[0]:
+            self.slowest[where] = (seconds, label)
 
 
 def corpus_files(corpus: Path = CORPUS) -> dict[str, list[Path]]:
@@ -176,6 +180,27 @@ def _inject(tokens: tuple[bytes, ...]) -> Callable[[bytes, random.Random], bytes
     return inject
 
 
+JSON_TEXT_TOKENS: tuple[bytes, ...] = (
+    b"\\u0000", b"\\ud800", b"\\udfff\\ud800", b"javascript:", b"data:,x", b'\\"', b"\\\\",
+    b"\\u2028", b"\xed\xb0\x80", b"\xc3", b"\xf4\x90\x80\x80", b"\x00",
+)
+XML_TEXT_TOKENS: tuple[bytes, ...] = (
+    b"&#xD800;", b"&#0;", b"&#1;", b"&#xFFFE;", b"&#x10FFFF;", b"javascript:", b"data:,x",
+    b"&lt;script&gt;", b"&amp;#0;", b"\xed\xb0\x80", b"\xc3", b"\x00", b"\x1b[31m",
+)
+
+
+def _in_text(data: bytes, rng: random.Random) -> bytes:
+    """Hostile tokens at the start of up to 8 text nodes or JSON string values."""
+    json = data.lstrip()[:1] == b"{"
+    pattern = rb'":\s*"' if json else rb">(?=[^<\s])"
+    starts = [m.end() for m in re.finditer(pattern, data[:2_000_000])] or [len(data) // 2]
+    tokens = JSON_TEXT_TOKENS if json else XML_TEXT_TOKENS
+    for at in sorted({rng.choice(starts) for _ in range(rng.randint(1, 8))}, reverse=True):
+        data = data[:at] + rng.choice(tokens) + data[at:]
+    return data
+
+
 def _swap(data: bytes, rng: random.Random) -> bytes:
     old, new = rng.choice(ROOT_SWAPS)
     return data.replace(old, new, rng.choice((1, -1)))
@@ -183,7 +208,7 @@ def _swap(data: bytes, rng: random.Random) -> bytes:
 
 OPS: dict[str, dict[str, Callable[[bytes, random.Random], bytes]]] = {
     "feed": {"flip": _flip, "truncate": _truncate, "duplicate": _duplicate, "remove": _remove,
-             "inject": _inject(HOSTILE_TOKENS), "swap": _swap},
+             "inject": _inject(HOSTILE_TOKENS), "swap": _swap, "in_text": _in_text},
     "archive": {"flip": _flip, "truncate": _truncate, "duplicate": _duplicate,
                 "remove": _remove, "lines": _lines, "inject": _inject(ARCHIVE_TOKENS + (
                     b"<x:div>", b"<a>" * 3000, b"&#0;", b"\xed\xa0\x80", b"javascript:x"))},
@@ -300,7 +325,7 @@ def _run(where: str, mutant: Mutant, report: Report, bugs: BugLog,
     except Exception as error:  # noqa: BLE001 - what the fuzzer is looking for
         problem = f"{type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}"
         trace = traceback.format_exc()
-    report.timing(where, time.perf_counter() - started)
+    report.timing(where, time.perf_counter() - started, mutant.label())
     logged = bugs.take()
     if logged and not problem:
         problem, trace = "bug logged: " + logged[0].splitlines()[0], "\n".join(logged)
@@ -321,18 +346,20 @@ def check_direct(mutant: Mutant, work: Path, report: Report, bugs: BugLog) -> No
         _run("archive", mutant, report, bugs, lambda: check_archive(path))
 
 
-def check_update(batch: list[Mutant], work: Path, report: Report, bugs: BugLog) -> None:
+def check_update(
+    batch: list[Mutant], work: Path, report: Report, bugs: BugLog, db: str | None = None
+) -> None:
     """Feed mutants as local files: ``add`` (no fetch) each, then one ``update`` of all,
     then each through update_from_bytes (the path of a downloaded document)."""
     from feedvault.vault import open_vault
 
     folder = work / "feeds"
     folder.mkdir(exist_ok=True)
-    with open_vault(str(work / "update.db")) as vault:
+    with open_vault(db or str(work / "update.db")) as vault:
         for i, mutant in enumerate(batch):
             path = folder / f"m{i}{mutant.source.suffix}"
             path.write_bytes(mutant.data)
-            vault.add_feed(str(path), slug=f"m{i}", update=False)
+            vault.add_feed(str(path), slug=f"m{i}-{report.through_vault}", update=False)
 
         def update_all() -> str | None:
             for result in vault.update():
@@ -348,7 +375,7 @@ def check_update(batch: list[Mutant], work: Path, report: Report, bugs: BugLog) 
 
             def from_bytes(i: int = i, data: bytes = after.data) -> str | None:
                 try:
-                    result = vault.update_from_bytes(f"m{i}", data)
+                    result = vault.update_from_bytes(f"m{i}-{report.through_vault}", data)
                 except FeedvaultError as error:
                     return _one_line(error)
                 report.statuses[result.status] = report.statuses.get(result.status, 0) + 1
@@ -360,7 +387,9 @@ def check_update(batch: list[Mutant], work: Path, report: Report, bugs: BugLog) 
         path.unlink()
 
 
-def check_import(batch: list[Mutant], work: Path, report: Report, bugs: BugLog) -> None:
+def check_import(
+    batch: list[Mutant], work: Path, report: Report, bugs: BugLog, db: str | None = None
+) -> None:
     """Archive and OPML mutants as a tree imported with ``import``."""
     from feedvault.vault import open_vault
 
@@ -370,7 +399,7 @@ def check_import(batch: list[Mutant], work: Path, report: Report, bugs: BugLog) 
         site.mkdir(parents=True, exist_ok=True)
         suffix = ".opml" if mutant.kind == "opml" else ".md"
         (site / f"{i}{suffix}").write_bytes(mutant.data)
-    with open_vault(str(work / "import.db")) as vault:
+    with open_vault(db or str(work / "import.db")) as vault:
         def run_import() -> str | None:
             try:
                 result = vault.import_paths([tree])
@@ -390,9 +419,10 @@ def check_import(batch: list[Mutant], work: Path, report: Report, bugs: BugLog) 
 
 
 def fuzz(seed: int, rounds: int, *, vault_every: int = 20, trace_memory: bool = False,
-         corpus: Path = CORPUS) -> Report:
+         corpus: Path = CORPUS, db: str | None = None) -> Report:
     """``rounds`` mutants of each kind directly; every ``vault_every``-th also through the
-    vault (0: none). Installs the bug-log handler on feedvault's loggers while it runs."""
+    vault (0: none), at ``db`` (default: throw-away SQLite files). Installs the bug-log
+    handler on feedvault's loggers while it runs."""
     files = corpus_files(corpus)
     report = Report()
     bugs = BugLog()
@@ -418,9 +448,9 @@ def fuzz(seed: int, rounds: int, *, vault_every: int = 20, trace_memory: bool = 
                     if vault_every and n % vault_every == 0:
                         batch.append(mutant)
                 if batch and kind == "feed":
-                    check_update(batch, work, report, bugs)
+                    check_update(batch, work, report, bugs, db)
                 elif batch:
-                    check_import(batch, work, report, bugs)
+                    check_import(batch, work, report, bugs, db)
     finally:
         logger.removeHandler(bugs)
         logger.setLevel(old_level)
@@ -444,12 +474,14 @@ def main(argv: list[str] | None = None) -> int:
                         help="every N-th mutant also through update/import (0: none)")
     parser.add_argument("--trace-memory", action="store_true",
                         help="tracemalloc peak per direct check (slower)")
+    parser.add_argument("--db", help="vault for the update/import paths, e.g. a PostgreSQL "
+                        "URL of an empty schema (default: throw-away SQLite files)")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "out" / "fuzz")
     args = parser.parse_args(argv)
     started = time.perf_counter()
     cpu = time.process_time()
     report = fuzz(args.seed, args.rounds, vault_every=args.vault_every,
-                  trace_memory=args.trace_memory)
+                  trace_memory=args.trace_memory, db=args.db)
     summary: dict[str, object] = {
         "seed": args.seed, "rounds": args.rounds, "checked": report.checked,
         "through_vault": report.through_vault, "crashes": len(report.crashes),
@@ -461,7 +493,8 @@ def main(argv: list[str] | None = None) -> int:
     for where, times in sorted(report.seconds.items()):
         summary[f"{where}_ms"] = {"n": len(times),
                                   "median": round(statistics.median(times) * 1000, 2),
-                                  "max": round(max(times) * 1000, 1)}
+                                  "max": round(max(times) * 1000, 1),
+                                  "slowest": report.slowest[where][1]}
     if args.trace_memory:
         summary["traced_peak_mb"] = round(report.traced_peak[0] / 2**20, 1)
         summary["traced_peak_input"] = report.traced_peak[1]

@@ -161,3 +161,12 @@ def test_looks_like_opml(tmp_path: Path) -> None:
     assert looks_like_opml(tmp_path / "anything.OPML")
     assert not looks_like_opml(SEED)
     assert not looks_like_opml(tmp_path / "missing.xml")
+
+
+def test_hostile_ms_lines_and_nul_are_read_not_raised() -> None:
+    """Fuzzing found these: a ``<!--ms-->`` line of thousands of digits (int() refuses it)
+    is no date; NUL (no PostgreSQL text can hold it) becomes U+FFFD."""
+    huge = read_archive_text("<!-- " + "9" * 5000 + " -->\n[t](https://a.example/)\n------\n\nx")
+    assert (huge.published, huge.title) == (None, "t")
+    nul = read_archive_text("<!--0-->\n[a\x00b](https://a.example/)\n------\n\n<p>\x00</p>")
+    assert (nul.title, nul.html) == ("a\ufffdb", "<p>\ufffd</p>")

@@ -141,6 +141,23 @@ def test_json_lone_surrogates_become_replacement_characters(version: str) -> Non
         text.encode("utf-8")  # storable
 
 
+def test_json_nul_characters_become_replacement_characters() -> None:
+    """PostgreSQL text cannot hold NUL; XML cannot carry it; HTML parsers replace it."""
+    data = json_feed('{"id": "1\\u0000", "title": "a\\u0000b", "content_html": "\\u0000<p>x</p>",'
+                     ' "url": "https://site.example/\\u0000"}')
+    entry = parse_feed(data, url=URL).entries[0]
+    assert (entry.guid, entry.title) == ("1\ufffd", "a\ufffdb")
+    assert entry.content_html == "\ufffd<p>x</p>"
+    assert entry.link == "https://site.example/\ufffd"
+
+
+@pytest.mark.parametrize("ref", ["&#xD800;", "&#xdfff;", "&#55296;", "&#x0000D800;"])
+def test_character_references_to_surrogates_become_replacement_characters(ref: str) -> None:
+    data = rss2("").replace(b"<title>One</title>", f"<title>a{ref}b</title>".encode())
+    data = data.replace(b"</channel>", b"<ite:broken/></channel>")  # recover mode
+    assert parse_feed(data, url=URL).entries[0].title == "a\ufffdb"
+
+
 @pytest.mark.parametrize("depth", [65, 1_000, 100_000])
 def test_json_nested_very_deep_keeps_the_items(depth: int) -> None:
     deep = "[" * depth + "]" * depth

@@ -82,7 +82,10 @@ def read_archive_header(path: str | Path) -> ArchivedItem:
 
 
 def read_archive_text(text: str, path: str = "<text>") -> ArchivedItem:
-    """Parse the text of an archive file (any of the three variants)."""
+    """Parse the text of an archive file (any of the three variants). NUL characters
+    become U+FFFD: no text column of PostgreSQL can hold them, and no HTML means them."""
+    if "\x00" in text:
+        text = text.replace("\x00", "\ufffd")
     front_matter: dict[str, str] = {}
     body = text
     if text.startswith("---\n") or text.startswith("---\r\n"):

@@ -9,6 +9,7 @@ mapping is cached per Clark-notation tag so each child costs one dict lookup.
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urljoin
 
 from lxml import etree
@@ -41,6 +42,7 @@ PREFIXES: dict[str, str] = {
     "atom": "", "atom10": "", "dc": "dc:", "dcterms": "dcterms:", "content": "content:",
     "xhtml": "xhtml:", "rdf": "rdf:", "media": "media:", "itunes": "itunes:",
 }
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]{0,30}:")
 _CACHE: dict[str, str] = {}
 KEYS = _CACHE  # read-only view for hot loops: ``KEYS.get(tag) or key(tag)``
 
@@ -139,10 +141,14 @@ def web_link(base: str | None, link: str | None, dropped: list[str]) -> str | No
 
 def dropped_warning(dropped: list[str]) -> str:
     """One line for the links web_link refused, naming their schemes."""
-    schemes = sorted({u.partition(":")[0][:20].lower() + ":" if ":" in u else "relative"
-                      for u in dropped})
+    schemes = sorted({_scheme(u) for u in dropped})
     return (f"dropped {len(dropped)} link{'s' if len(dropped) != 1 else ''} that "
             f"{'are' if len(dropped) != 1 else 'is'} not http(s): {', '.join(schemes[:5])}")
+
+
+def _scheme(url: str) -> str:
+    match = _SCHEME.match(url.lstrip())
+    return match.group().lower() if match else "relative or malformed"
 
 
 def first(found: dict[str, etree._Element], keys: tuple[str, ...]) -> etree._Element | None:

@@ -5,9 +5,9 @@ we keep those, with a warning, rather than lose the whole fetch. JSON that is no
 Feed (no ``items`` list and no jsonfeed.org version) is a ParseError.
 
 Hostile JSON is read the way browsers read it: a lone surrogate escape (``"\\ud800"``)
-becomes U+FFFD, a number of more than 64 digits is treated as absent, and arrays or objects
-nested deeper than 64 levels (no feed needs more than 5) are read as null, so neither
-Python's int digit limit nor its recursion limit can end a parse.
+or ``"\\u0000"`` becomes U+FFFD, a number of more than 64 digits is treated as absent,
+and arrays or objects nested deeper than 64 levels (no feed needs more than 5) are read as
+null, so neither Python's int digit limit nor its recursion limit can end a parse.
 """
 
 from __future__ import annotations
@@ -143,9 +143,12 @@ def _author(item: dict[str, Any]) -> str | None:
 
 
 def _str(value: object) -> str | None:
-    """A string field, lone surrogates (invalid in UTF-8, so unstorable) made U+FFFD."""
+    """A string field; lone surrogates (invalid in UTF-8) and NUL (which PostgreSQL text
+    cannot hold, and XML cannot carry) made U+FFFD, as an HTML parser does."""
     if not isinstance(value, str):
         return None
+    if "\x00" in value:
+        value = value.replace("\x00", "\ufffd")
     if value.isascii():
         return value
     return _SURROGATE.sub("\ufffd", value)
