@@ -103,14 +103,14 @@ class Lines:
                 return line
         while (left := deadline - time.monotonic()) > 0:
             try:
-                line = self._queue.get(timeout=left)
+                got = self._queue.get(timeout=left)
             except queue.Empty:
                 break
-            if line is None:
+            if got is None:
                 break
-            self.seen.append(line)
-            if text in line:
-                return line
+            self.seen.append(got)
+            if text in got:
+                return got
         pytest.fail(f"{text!r} never appeared; stderr so far:\n" + "\n".join(self.seen))
 
 
