@@ -6,6 +6,7 @@ name of its folder (``articles/<site>/<id>.md`` gives ``<site>``) unless one is 
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
     from feedvault.vault import Vault
 
 BATCH = 500  # entries per transaction
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -98,7 +100,7 @@ def _import_archive_group(
         entries.append(
             ParsedEntry(
                 guid=None,
-                link=item.link,
+                link=_web_link(item.link, file),
                 title=item.title,
                 content_html=item.html,
                 summary_html=None,
@@ -111,6 +113,15 @@ def _import_archive_group(
             entries = []
     if entries:
         _store(vault, feed, entries, result)
+
+
+def _web_link(link: str | None, file: Path) -> str | None:
+    """Only http(s) links become entry links, as from feeds (parse.elements.web_link):
+    readers follow them, and other readers take our exports as they are."""
+    if link is None or link[:8].lower().startswith(("http://", "https://")):
+        return link
+    log.warning("%s: link dropped, not http(s): %.40r", file, link)
+    return None
 
 
 def _store(vault: Vault, feed: Feed, entries: list[ParsedEntry], result: ImportResult) -> None:
