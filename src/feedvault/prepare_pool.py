@@ -14,6 +14,7 @@ replaced for the next update; the feed it died on is recorded as failed, not ret
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import pickle
 import queue
@@ -33,6 +34,8 @@ if TYPE_CHECKING:
     from feedvault.clean import RuleSet
     from feedvault.config import Settings
     from feedvault.store.base import Storage
+
+log = logging.getLogger("feedvault.update")
 
 # Below this many documents the workers' start-up (~0.3 s each: imports, the fold table) costs
 # more than it saves.
@@ -168,8 +171,8 @@ class PreparePool:
         """Start the workers now and wait until one is ready (tests use it so that the
         workers, not the writer, prepare the feeds); False if none started in time."""
         if not self._procs:
-            self._procs = [_Process(self._settings) for _ in range(self._workers)]
-        return self._procs[0].ready.wait(timeout)
+            self._procs = self._spawn(self._workers)
+        return bool(self._procs) and self._procs[0].ready.wait(timeout)
 
     def run(
         self, jobs: Iterable[tuple[Feed, Document]], seen_at: Callable[[], datetime]
@@ -181,13 +184,13 @@ class PreparePool:
         pending: deque[tuple[Feed, Document, _Process]] = deque()
         n = 0
         # A worker that died in an earlier update is replaced (`run` keeps one pool for years).
-        self._procs = [
-            _Process(self._settings) if p.died or p.proc.poll() is not None else p
-            for p in self._procs
-        ]
+        alive = [p for p in self._procs if not p.died and p.proc.poll() is None]
+        if len(alive) < len(self._procs):
+            self._procs = alive + self._spawn(len(self._procs) - len(alive))
+        spawned = bool(self._procs)
         for feed, doc in jobs:
-            if not self._procs:
-                self._procs = [_Process(self._settings) for _ in range(self._workers)]
+            if not spawned:
+                self._procs, spawned = self._spawn(self._workers), True
             if not pending and not any(p.ready.is_set() for p in self._procs):
                 yield feed, doc, None
                 continue
@@ -199,6 +202,18 @@ class PreparePool:
                 yield self._collect(*pending.popleft())
         while pending:
             yield self._collect(*pending.popleft())
+
+    def _spawn(self, count: int) -> list[_Process]:
+        """Start ``count`` workers; when the system refuses (no memory, too many processes
+        or files) the writer does the feeds itself."""
+        procs = []
+        for _ in range(count):
+            try:
+                procs.append(_Process(self._settings))
+            except OSError as exc:
+                log.warning("no preparing worker: %s; this process prepares the feeds", exc)
+                break
+        return procs
 
     @staticmethod
     def _collect(

@@ -256,3 +256,21 @@ def test_feeds_json_shows_the_error(
     assert feeds["b"]["status"] == "error" and feeds["b"]["error_count"] == 1
     assert feeds["b"]["last_error"] == "b: ValueError: bad"
     assert feeds["a"]["status"] == "ok" and feeds["a"]["entries"] == 1
+
+
+def test_no_worker_can_be_started(
+    fv: Vault, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The system refuses new processes: the writer prepares every feed itself."""
+    import feedvault.prepare_pool
+
+    def refuse(*args: Any, **kwargs: Any) -> Any:
+        raise OSError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(feedvault.prepare_pool.subprocess, "Popen", refuse)
+    fv.settings = _with_workers(fv, 1)
+    slugs = [f"f{n:02d}" for n in range(14)]
+    local_feeds(fv, tmp_path / "feeds", slugs)
+    results = fv.update()
+    assert [r.status for r in results] == ["ok"] * 14
+    assert fv._pool is not None and fv._pool.prepared == 0
