@@ -262,12 +262,12 @@ def test_no_worker_can_be_started(
     fv: Vault, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The system refuses new processes: the writer prepares every feed itself."""
-    import feedvault.prepare_pool
+    import subprocess
 
     def refuse(*args: Any, **kwargs: Any) -> Any:
         raise OSError(11, "Resource temporarily unavailable")
 
-    monkeypatch.setattr(feedvault.prepare_pool.subprocess, "Popen", refuse)
+    monkeypatch.setattr(subprocess, "Popen", refuse)  # as prepare_pool starts its workers
     fv.settings = _with_workers(fv, 1)
     slugs = [f"f{n:02d}" for n in range(14)]
     local_feeds(fv, tmp_path / "feeds", slugs)
