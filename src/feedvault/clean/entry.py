@@ -31,9 +31,19 @@ class CleanResult:
 
 
 _EMPTY: Final = CleanResult("", "", None, ())
-_PARSER: Final = etree.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True)
-# C0 controls (except tab/newline/CR) and lone surrogates: lxml refuses them, HTML ignores them.
-_UNSAFE_CHARS: Final = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")
+# huge_tree: libxml2 otherwise drops a text node over 10 MB (the whole body came out empty);
+# the fetch byte cap ([fetch] max_bytes) is what bounds an entry's size.
+_PARSER: Final = etree.HTMLParser(
+    encoding="utf-8", remove_comments=True, remove_pis=True, huge_tree=True
+)
+# C0 controls (except tab/newline/CR), lone surrogates and the two noncharacters U+FFFE/FFFF:
+# lxml refuses them (a crash setting any text or attribute), HTML ignores them.
+_UNSAFE_CHARS: Final = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+# The same characters as numeric references, which the HTML parser decodes (';' optional).
+_UNSAFE_REFS: Final = re.compile(
+    r"&#(?:0*(?:[0-8]|1[124-9]|2\d|3[01]|6553[45])(?!\d)"
+    r"|[xX]0*(?:[0-8bBcCeEfF]|1[\da-fA-F]|[fF]{3}[eEfF])(?![\da-fA-F]));?"
+)
 _REAL_TAG: Final = re.compile(r"<[A-Za-z/]")
 _ESCAPED_TAG: Final = re.compile(r"&lt;/?[A-Za-z]")
 _REAL_CODE: Final = re.compile(r"<(?:pre|code)\b", re.IGNORECASE)
@@ -77,6 +87,8 @@ def _parse(raw_html: str) -> etree._Element | None:
     if not raw_html or raw_html.isspace():
         return None
     raw = _UNSAFE_CHARS.sub("", raw_html)
+    if "&#" in raw:
+        raw = _UNSAFE_REFS.sub("", raw)
     if _double_escaped(raw):
         raw = html.unescape(raw)
     doc = etree.HTML(raw.encode("utf-8", "replace"), _PARSER)
