@@ -237,6 +237,19 @@ def test_run_once_on_an_empty_vault(tmp_path: Path, db_url: str) -> None:
     assert once.returncode == 0 and NO_FEEDS in once.stderr
 
 
+@pytest.mark.parametrize("command", [["update"], ["run"], ["run", "--once"]])
+def test_a_vault_fault_stops_the_command_with_one_line(
+    tmp_path: Path, db_url: str, command: list[str]
+) -> None:
+    env = cli_env(tmp_path, faults="/buggy.xml=vault")
+    add_feeds(db_url, tmp_path / "hostile", None)
+    done = cli(db_url, env, *command, *(["--max-sleep", "0.2"] if command == ["run"] else []))
+    assert done.returncode == 1, done.stderr
+    assert "Traceback" not in done.stderr
+    errors = [x for x in done.stderr.splitlines() if x.startswith("feedvault: error:")]
+    assert errors == ["feedvault: error: vault /x.db: the disk is full (injected)"]
+
+
 # ---- the loop itself, in-process -----------------------------------------------------
 
 

@@ -3,7 +3,8 @@
 A test puts this directory on PYTHONPATH (workers inherit the writer's sys.path) and sets
 FEEDVAULT_TEST_FAULTS to ``marker=kind,...``: the real parser then fails for every document
 whose URL contains ``marker``, as a bug would: ``raise`` (a TypeError), ``die`` (the process
-exits at once, as on a crash in C code; only in preparing workers), ``memory`` (MemoryError).
+exits at once, as on a crash in C code; only in preparing workers), ``memory`` (MemoryError),
+``vault`` (a VaultFault, as from a full disk).
 Nothing happens without the variable.
 """
 
@@ -27,6 +28,10 @@ if _SPEC:
                     os._exit(3)
                 if kind == "memory":
                     raise MemoryError
+                if kind == "vault":
+                    from feedvault.errors import VaultFault
+
+                    raise VaultFault("vault /x.db: the disk is full (injected)")
                 raise TypeError(f"injected fault for {marker}")
         return _real_parse(data, url=url, **kwargs)  # type: ignore[arg-type]
 
