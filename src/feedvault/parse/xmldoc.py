@@ -24,9 +24,10 @@ from feedvault.parse.text import fix_html_entities
 _LOCAL = threading.local()
 _HTML_START = re.compile(rb"\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html[\s>])", re.I | re.S)
 _FEED_START = re.compile(rb"<(?:\?xml|rss|feed|rdf:RDF|RDF|channel)[\s>]")
-# A character reference to a UTF-16 surrogate (&#xD800; &#55296;): strict libxml2 refuses
-# it, but recover mode stores it as invalid UTF-8 that lxml then cannot decode.
-_SURROGATE_REF = re.compile(rb"&#(?:[xX]0*[dD][89a-fA-F][0-9a-fA-F]{2}|0*5[5-7]\d{3});")
+# Character references to what XML 1.0 cannot carry: strict libxml2 refuses them, recover
+# mode keeps them - a surrogate (&#xD800;) as invalid UTF-8 that lxml cannot decode, a C0
+# control (&#1;) as a character lxml refuses to write back.
+_NUMERIC_REF = re.compile(rb"&#(?:[xX]([0-9a-fA-F]{1,8})|([0-9]{1,10}));")
 
 
 def _parser(recover: bool) -> etree.XMLParser:
@@ -60,7 +61,7 @@ def parse_xml(data: bytes, url: str | None) -> tuple[etree._Element, list[str]]:
             except etree.XMLSyntaxError:
                 pass
     if b"&#" in data:
-        data = _SURROGATE_REF.sub(_replacement, data)
+        data = _NUMERIC_REF.sub(_xml_char_ref, data)
     try:
         root = etree.fromstring(data, _parser(True))
     except etree.LxmlError as error:
@@ -71,11 +72,16 @@ def parse_xml(data: bytes, url: str | None) -> tuple[etree._Element, list[str]]:
     return root, warnings
 
 
-def _replacement(match: re.Match[bytes]) -> bytes:
-    """U+FFFD for a surrogate reference, as browsers do; other references stay."""
-    ref = match.group()[2:-1]
-    value = int(ref[1:], 16) if ref[:1] in b"xX" else int(ref)
-    return b"&#xFFFD;" if 0xD800 <= value <= 0xDFFF else match.group()
+def _xml_char_ref(match: re.Match[bytes]) -> bytes:
+    """A reference XML can carry stays; a surrogate or out-of-range one becomes U+FFFD, as
+    browsers do; a control character or U+FFFE/FFFF is dropped."""
+    hex_digits, decimal = match.groups()
+    value = int(hex_digits, 16) if hex_digits else int(decimal)
+    if 0xD800 <= value <= 0xDFFF or value > 0x10FFFF:
+        return b"&#xFFFD;"
+    if (value < 0x20 and value not in (0x9, 0xA, 0xD)) or value in (0xFFFE, 0xFFFF):
+        return b""
+    return match.group()
 
 
 def _skip_junk(data: bytes, url: str | None, warnings: list[str]) -> bytes:
