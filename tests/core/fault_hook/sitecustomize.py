@@ -18,7 +18,7 @@ if _SPEC:
     import feedvault.pipeline as _pipeline
 
     _FAULTS = dict(part.split("=", 1) for part in _SPEC.split(",") if "=" in part)
-    _real_parse = _pipeline.parse_feed
+    _real_parse = getattr(_pipeline, "parse_feed")  # noqa: B009
     _IN_WORKER = "feedvault.prepare_pool" in sys.orig_argv
 
     def _faulty_parse(data: bytes, url: str | None = None, **kwargs: object) -> object:
@@ -33,6 +33,6 @@ if _SPEC:
 
                     raise VaultFault("vault /x.db: the disk is full (injected)")
                 raise TypeError(f"injected fault for {marker}")
-        return _real_parse(data, url=url, **kwargs)  # type: ignore[arg-type]
+        return _real_parse(data, url=url, **kwargs)
 
-    _pipeline.parse_feed = _faulty_parse  # type: ignore[assignment]
+    setattr(_pipeline, "parse_feed", _faulty_parse)  # noqa: B010
