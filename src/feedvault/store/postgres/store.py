@@ -199,11 +199,14 @@ class PostgresStorage:
     # ---- updates -----------------------------------------------------------------------
 
     def entry_states(self, feed_id: int, keys: Sequence[str]) -> dict[str, EntryState]:
+        """The newest version of each entry as the feed gave it, as on SQLite: compared with
+        a full-text page version, an unchanged feed item looked changed and was stored again."""
         if not keys:
             return {}
         rows = self.conn.execute(
             "SELECT e.key, e.id, v.content_hash, e.version_count, e.published_source, v.source "
-            "FROM entries e JOIN versions v ON v.id = e.current_version "
+            "FROM entries e CROSS JOIN LATERAL (SELECT content_hash, source FROM versions "
+            "WHERE entry_id = e.id AND source != 'page' ORDER BY seq DESC LIMIT 1) v "
             "WHERE e.feed_id = %s AND e.key = ANY(%s)",
             (feed_id, list(keys)),
         )
