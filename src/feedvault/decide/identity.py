@@ -2,7 +2,9 @@
 
 An entry is the same article across fetches when its key is the same: the guid (a URL guid is
 canonicalised like a link), else the canonical link, else its first enclosure's URL, else a
-hash of title and date. A version is
+hash of title and date. A key longer than MAX_KEY_BYTES (a guid that swallowed the whole
+entry in a broken feed) is replaced by a hash of itself: PostgreSQL cannot index a text
+over ~8 KB, and no real identifier is that long. A version is
 the same when title, canonical link and the raw HTML are the same: tracking parameters or an
 http->https move are not edits.
 """
@@ -14,6 +16,8 @@ from datetime import datetime
 
 from feedvault.urls import canonical_url
 
+MAX_KEY_BYTES = 1024
+
 
 def entry_key(
     guid: str | None,
@@ -23,6 +27,20 @@ def entry_key(
     enclosure: str | None = None,
 ) -> str:
     """guid, else canonical link, else the first enclosure (podcasts), else title and date."""
+    key = _identify(guid, link, title, published, enclosure)
+    data = key.encode("utf-8", "surrogatepass")
+    if len(data) > MAX_KEY_BYTES:
+        return key[:2] + "sha256:" + hashlib.sha256(data).hexdigest()
+    return key
+
+
+def _identify(
+    guid: str | None,
+    link: str | None,
+    title: str,
+    published: datetime | None,
+    enclosure: str | None,
+) -> str:
     if guid:
         if guid.startswith(("http://", "https://")):
             return "u:" + canonical_url(guid)
