@@ -22,6 +22,7 @@ from datetime import timedelta
 from types import FrameType
 from typing import TYPE_CHECKING, Any
 
+from feedvault.bugs import log_unexpected, one_line
 from feedvault.errors import FeedvaultError, VaultFault
 from feedvault.timeutil import now_utc
 from feedvault.workers import default_worker_id
@@ -98,19 +99,16 @@ def run_batch(
             try:
                 vault.store.release_feed(feed.id, worker)
             except Exception as exc:  # it runs out by itself (LEASE_SECONDS)
-                log.warning("%s: lease not released: %s", feed.slug, _one_line(exc))
+                log.warning("%s: lease not released: %s", feed.slug, one_line(exc))
     return len(feeds)
 
 
-def _one_line(exc: BaseException) -> str:
-    text = str(exc) if isinstance(exc, FeedvaultError) else f"{type(exc).__name__}: {exc}"
-    return " ".join(text.split())[:500]
-
-
 def _log_round_failure(exc: Exception) -> None:
-    """One line; the traceback at debug level, for a report."""
-    log.warning("this round failed, trying again later: %s", _one_line(exc))
-    log.debug("round failure", exc_info=exc)
+    message = f"this round failed, trying again later: {one_line(exc)}"
+    if isinstance(exc, FeedvaultError):
+        log.warning("%s", message)
+    else:
+        log_unexpected(log, message, exc)
 
 
 def _sleep_for(vault: Vault, max_sleep: float) -> float:

@@ -20,6 +20,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from feedvault.bugs import log_unexpected
+from feedvault.bugs import one_line as _one_line
 from feedvault.config import Settings, load_settings
 from feedvault.errors import (
     FeedNotFound,
@@ -670,20 +672,11 @@ class SearchHit:
     score: float
 
 
-def _one_line(exc: BaseException) -> str:
-    """An exception as one bounded line: feedvault's own errors as their message, anything
-    else (a bug) with its type, so the user can report it."""
-    text = str(exc) if isinstance(exc, FeedvaultError) else f"{type(exc).__name__}: {exc}"
-    return " ".join(text.split())[:500]
-
-
 def _log_failure(feed: Feed, exc: Exception, message: str) -> None:
-    """A bug-class failure is logged with the feed's slug; its traceback at debug level."""
-    if isinstance(exc, FeedvaultError):
-        return  # an expected outcome: the result and the feed's last_error tell it
-    log.warning("%s (unexpected: please report it with the traceback from debug logging)",
-                message)
-    log.debug("%s: traceback", feed.slug, exc_info=exc)
+    """A bug-class failure is logged (``message`` names the feed), with its traceback on
+    demand (feedvault.bugs); feedvault's own errors are told by the result and last_error."""
+    if not isinstance(exc, FeedvaultError):
+        log_unexpected(log, message, exc)
 
 
 def _day_start(day: date | None) -> int | None:

@@ -250,6 +250,19 @@ def test_a_vault_fault_stops_the_command_with_one_line(
     assert errors == ["feedvault: error: vault /x.db: the disk is full (injected)"]
 
 
+def test_a_bug_is_one_line_and_its_traceback_is_there_on_demand(
+    tmp_path: Path, db_url: str
+) -> None:
+    env = cli_env(tmp_path, faults="/buggy.xml=raise")
+    add_feeds(db_url, tmp_path / "hostile", None)
+    quiet = cli(db_url, env, "update", "buggy")
+    assert quiet.returncode == 1 and "Traceback" not in quiet.stderr  # its only feed failed
+    [warning] = [x for x in quiet.stderr.splitlines() if "injected fault" in x]
+    assert warning.startswith("buggy: TypeError") and "FEEDVAULT_DEBUG=1" in warning
+    loud = cli(db_url, {**env, "FEEDVAULT_DEBUG": "1"}, "update", "buggy")
+    assert "Traceback" in loud.stderr and "_faulty_parse" in loud.stderr
+
+
 # ---- the loop itself, in-process -----------------------------------------------------
 
 

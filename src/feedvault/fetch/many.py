@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urlsplit
 
+from feedvault.bugs import log_unexpected, one_line
 from feedvault.errors import FetchError
 from feedvault.fetch.result import FetchRequest, FetchResult
 
@@ -90,6 +91,5 @@ def _outcome(fetch_one: Callable[[FetchRequest], FetchResult], request: FetchReq
     except FetchError as exc:
         return exc
     except Exception as exc:  # a bug, but one feed must not end the run for a thousand
-        log.warning("unexpected error fetching %s: %s: %s", request.url, type(exc).__name__, exc)
-        log.debug("traceback", exc_info=exc)  # for a bug report, without alarming the log
+        log_unexpected(log, f"fetching {request.url}: {one_line(exc)}", exc)
         return FetchError(f"unexpected error: {type(exc).__name__}: {exc}", url=request.url)
