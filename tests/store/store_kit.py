@@ -1,0 +1,180 @@
+"""The few places where the storage contract suite touches the store's construction API.
+
+Everything the suite needs from feedvault beyond the Storage protocol itself (how a store is
+opened, how a batch is built, where the changes/marks API lives) goes through this module,
+so when the storage layer is reshaped only these helpers change, not the tests.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol
+
+from feedvault.changes.model import Change, Mark
+from feedvault.changes.origin import OriginTarget, OriginVerdict, WatchPolicy
+from feedvault.store.base import (
+    EntryState,
+    FeedSpec,
+    FeedStateUpdate,
+    NewEntry,
+    NewVersion,
+    PackedDocument,
+    Storage,
+    UpdateBatch,
+)
+
+T0 = datetime(2024, 3, 1, 12, 0, tzinfo=UTC)
+
+
+def open_store(db: str) -> Storage:
+    """A store on ``db`` (a SQLite path or a PostgreSQL URL), as the application opens it."""
+    import feedvault.store as store_pkg
+
+    opener = getattr(store_pkg, "open_store", None) or store_pkg.open_storage
+    store: Storage = opener(db)
+    return store
+
+
+def spec(slug: str, url: str | None = None, **settings: object) -> FeedSpec:
+    return FeedSpec(
+        slug, slug.upper(), url if url is not None else f"http://127.0.0.1:9/{slug}.xml",
+        settings=dict(settings),
+    )
+
+
+def version(
+    title: str,
+    text: str = "",
+    *,
+    source: str = "feed",
+    link: str | None = "__default__",
+    raw: str | None = None,
+) -> NewVersion:
+    """A prepared version; its content hash depends on title, link, raw HTML and source kind."""
+    if link == "__default__":
+        link = "http://127.0.0.1:9/" + hashlib.sha1(title.encode()).hexdigest()[:8]
+    raw_html = raw if raw is not None else f"<p>{text}</p>"
+    digest = hashlib.sha256(f"{title}\x00{link}\x00{raw_html}".encode()).hexdigest()
+    return NewVersion(title, link, raw_html, raw_html, text, digest, source)
+
+
+def new_entry(
+    key: str,
+    title: str | None = None,
+    text: str = "",
+    *,
+    published: datetime = T0,
+    published_source: str = "feed",
+    author: str | None = None,
+    guid: str | None = None,
+    link: str | None = "__default__",
+) -> NewEntry:
+    return NewEntry(
+        key,
+        guid,
+        published,
+        published_source,
+        None,
+        author,
+        version(title or key, text, link=link),
+    )
+
+
+def batch(
+    seen_at: datetime = T0,
+    *,
+    new: Sequence[NewEntry] = (),
+    changed: Sequence[tuple[int, NewVersion, datetime | None]] = (),
+    unchanged: Sequence[int] = (),
+    document: bytes | None = None,
+    feed_state: FeedStateUpdate | None = None,
+    feed_keys: Sequence[str] | None = None,
+    expected: Mapping[str, EntryState] | None = None,
+    expected_keys: Sequence[str] = (),
+) -> UpdateBatch:
+    """One feed update as the pipeline hands it to the store."""
+    return UpdateBatch(
+        seen_at=seen_at,
+        new_entries=tuple(new),
+        changed=tuple(changed),
+        unchanged_ids=tuple(unchanged),
+        document=PackedDocument.pack(document) if document is not None else None,
+        document_url="http://127.0.0.1:9/feed.xml" if document is not None else None,
+        document_type="application/rss+xml" if document is not None else None,
+        feed_state=feed_state or FeedStateUpdate(),
+        feed_keys=feed_keys,
+        expected=expected,
+        expected_keys=tuple(expected_keys),
+    )
+
+
+def later(minutes: int) -> datetime:
+    return T0 + timedelta(minutes=minutes)
+
+
+class Changes(Protocol):
+    """The changes/marks capability of a store, as the suite uses it."""
+
+    def list_changes(
+        self,
+        since_ms: int | None = None,
+        feed_id: int | None = None,
+        kind: str | None = None,
+        limit: int | None = 100,
+    ) -> list[Change]: ...
+
+    def marks_for_entry(self, entry_id: int) -> list[Mark]: ...
+
+    def origin_targets(
+        self, now_ms: int, policy: WatchPolicy, feed_id: int | None = None
+    ) -> list[OriginTarget]: ...
+
+    def record_origin_verdicts(
+        self, verdicts: Sequence[OriginVerdict]
+    ) -> tuple[list[int], list[int]]: ...
+
+
+class _LegacyChanges:
+    """Adapter over ``changes.backend.changes_api(store)`` (the API before ``store.changes``)."""
+
+    def __init__(self, store: Storage) -> None:
+        from feedvault.changes.backend import changes_api
+
+        self.db = changes_api(store)
+
+    def list_changes(
+        self,
+        since_ms: int | None = None,
+        feed_id: int | None = None,
+        kind: str | None = None,
+        limit: int | None = 100,
+    ) -> list[Change]:
+        return self.db.list_changes(since_ms, feed_id, kind, limit)
+
+    def marks_for_entry(self, entry_id: int) -> list[Mark]:
+        return self.db.marks_for_entry(entry_id)
+
+    def origin_targets(
+        self, now_ms: int, policy: WatchPolicy, feed_id: int | None = None
+    ) -> list[OriginTarget]:
+        return self.db.sql.origin_targets(self.db.conn, now_ms, policy, feed_id)
+
+    def record_origin_verdicts(
+        self, verdicts: Sequence[OriginVerdict]
+    ) -> tuple[list[int], list[int]]:
+        with self.db.transaction() as conn:
+            return self.db.sql.record_origin_verdicts(conn, verdicts)
+
+
+def changes_of(store: Storage) -> Changes:
+    """The store's changes capability: ``store.changes`` when the store offers it."""
+    found: Any = getattr(store, "changes", None)
+    if found is not None and all(
+        callable(getattr(found, name, None))
+        for name in ("list_changes", "marks_for_entry", "origin_targets", "record_origin_verdicts")
+    ):
+        changes: Changes = found
+        return changes
+    return _LegacyChanges(store)
