@@ -81,7 +81,7 @@ def run_feedvault(feeds: list[Path], work: Path, queries: list[str] | None) -> d
         )
     vault.close()  # also ends the worker processes, so their CPU and memory are counted
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
-    from feedvault.prepare_pool import default_workers
+    from feedvault.update.prepare_pool import default_workers
 
     wanted = vault.settings.workers
     res["workers"] = default_workers() if wanted is None else wanted

@@ -361,7 +361,7 @@ def cmd_remove(vault: Vault, args: argparse.Namespace) -> int:
 
 
 def cmd_update(vault: Vault, args: argparse.Namespace) -> int:
-    from feedvault.pipeline import UpdateResult
+    from feedvault.update.pipeline import UpdateResult
 
     total = len(args.slugs) if args.slugs else sum(1 for f in vault.feeds() if f.url)
     bar = sys.stderr.isatty() and not args.json
@@ -417,7 +417,7 @@ def _summary(result: Any) -> str:
 def cmd_run(vault: Vault, args: argparse.Namespace) -> int:
     import logging
 
-    from feedvault.runner import run_forever
+    from feedvault.update.runner import run_forever
 
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%Y-%m-%d %H:%M:%S"

@@ -16,9 +16,9 @@ from feedvault.errors import FeedNotFound, FeedvaultError, UsageError, VaultFaul
 from feedvault.models import Feed
 from feedvault.naming import slugify
 from feedvault.parse.model import ParsedEntry
-from feedvault.pipeline import store_entries
 from feedvault.store import FeedSpec
 from feedvault.timeutil import now_utc
+from feedvault.update.pipeline import store_entries
 
 if TYPE_CHECKING:
     from feedvault.vault import Vault

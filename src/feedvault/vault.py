@@ -32,10 +32,13 @@ from feedvault.errors import (
     UsageError,
     VaultFault,
 )
-from feedvault.localfiles import file_etag, read_time_ns, unchanged_since_read
 from feedvault.models import Entry, Feed
 from feedvault.naming import slug_from_source, slugify, unique_slug
-from feedvault.pipeline import (
+from feedvault.store import FeedSpec, Storage, open_storage
+from feedvault.store.base import FeedStateUpdate
+from feedvault.timeutil import now_utc
+from feedvault.update.localfiles import file_etag, read_time_ns, unchanged_since_read
+from feedvault.update.pipeline import (
     Document,
     Prepared,
     StaleDecision,
@@ -43,18 +46,15 @@ from feedvault.pipeline import (
     commit,
     ingest,
 )
-from feedvault.schedule import next_check
-from feedvault.store import FeedSpec, Storage, open_storage
-from feedvault.store.base import FeedStateUpdate
-from feedvault.timeutil import now_utc
+from feedvault.update.schedule import next_check
 
 if TYPE_CHECKING:
     from feedvault.archive.tree import ExportStats
     from feedvault.clean import RuleSet
     from feedvault.fetch.client import Fetcher, FetchResult
     from feedvault.importer import ImportResult
-    from feedvault.prepare_pool import PreparePool
     from feedvault.search.query import Query
+    from feedvault.update.prepare_pool import PreparePool
 
 
 def open_vault(db: str | None = None, *, settings: Settings | None = None) -> Vault:
@@ -223,7 +223,7 @@ class Vault:
 
     def _after_ingest(self, feed: Feed, result: UpdateResult) -> UpdateResult:
         if result.touched_keys and feed.settings.get("full_text"):
-            from feedvault.fulltext import fetch_full_text
+            from feedvault.update.fulltext import fetch_full_text
 
             try:
                 states = self.store.entry_states(feed.id, result.touched_keys)
@@ -384,7 +384,12 @@ class Vault:
     def _prepare_pool(self, documents: int) -> PreparePool | None:
         """The worker processes for an update of ``documents`` documents, or None when this
         process should do it alone. Once started they serve every later update (``run``)."""
-        from feedvault.prepare_pool import MIN_DOCUMENTS, PreparePool, can_share, default_workers
+        from feedvault.update.prepare_pool import (
+            MIN_DOCUMENTS,
+            PreparePool,
+            can_share,
+            default_workers,
+        )
 
         if self._pool is not None:
             return self._pool
@@ -444,7 +449,7 @@ class Vault:
         """Write what a worker prepared; do the feed here instead when no worker did it
         (``prepared`` is None or the worker's exception) or the store changed under it. The
         feed a worker died on is not tried here: it could take this process down too."""
-        from feedvault.prepare_pool import WorkerCrashed
+        from feedvault.update.prepare_pool import WorkerCrashed
 
         if isinstance(prepared, WorkerCrashed):
             log.warning("%s", prepared)

@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 from core_http import loopback_site, rss
 
-import feedvault.pipeline
+import feedvault.update.pipeline
 from feedvault.errors import VaultFault
 from feedvault.vault import Vault, open_vault
 
@@ -78,8 +78,8 @@ def test_a_stage_failing_for_one_local_feed_fails_only_that_feed(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     local_feeds(fv, tmp_path / "feeds", ["a", "b", "c"])
-    real = getattr(feedvault.pipeline, stage)
-    monkeypatch.setattr(feedvault.pipeline, stage, fail_for("b", real, KeyError("boom")))
+    real = getattr(feedvault.update.pipeline, stage)
+    monkeypatch.setattr(feedvault.update.pipeline, stage, fail_for("b", real, KeyError("boom")))
     results = {r.slug: r for r in fv.update()}
     assert [results[s].status for s in "abc"] == ["ok", "error", "ok"]
     assert_failed_alone(fv, "b", ["a", "c"], "KeyError: 'boom'")
@@ -110,9 +110,9 @@ def test_a_vault_fault_stops_the_update(
     fv: Vault, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     local_feeds(fv, tmp_path / "feeds", ["a", "b", "c"])
-    real = getattr(feedvault.pipeline, "parse_feed")  # noqa: B009
+    real = getattr(feedvault.update.pipeline, "parse_feed")  # noqa: B009
     fault = VaultFault("disk full")
-    monkeypatch.setattr(feedvault.pipeline, "parse_feed", fail_for("b", real, fault))
+    monkeypatch.setattr(feedvault.update.pipeline, "parse_feed", fail_for("b", real, fault))
     with pytest.raises(VaultFault):
         fv.update()
     feeds = {f.slug: f for f in fv.feeds()}
@@ -129,9 +129,9 @@ def test_one_remote_feed_failing_over_loopback_http(
                 200, XML, rss(slug, [(f"{slug}-item", f"https://e.org/{slug}")])
             )
             fv.add_feed(site.url(f"/{slug}.xml"), slug=slug, update=False)
-        real = getattr(feedvault.pipeline, "parse_feed")  # noqa: B009
+        real = getattr(feedvault.update.pipeline, "parse_feed")  # noqa: B009
         monkeypatch.setattr(
-            feedvault.pipeline, "parse_feed", fail_for("b", real, RecursionError("too deep"))
+            feedvault.update.pipeline, "parse_feed", fail_for("b", real, RecursionError("too deep"))
         )
         fv.update()
     assert_failed_alone(fv, "b", ["a", "c"], "RecursionError: too deep")
@@ -152,8 +152,10 @@ def test_preparing_workers_that_raise_or_die(
     monkeypatch.setenv("FEEDVAULT_ALLOW_NETWORKS", "127.0.0.0/8")
     monkeypatch.setenv("FEEDVAULT_TEST_FAULTS", "/f03.=raise,/f07.=die")
     monkeypatch.syspath_prepend(str(HOOK))  # workers get the writer's sys.path
-    real = getattr(feedvault.pipeline, "parse_feed")  # noqa: B009
-    monkeypatch.setattr(feedvault.pipeline, "parse_feed", fail_for("f03", real, TypeError("x")))
+    real = getattr(feedvault.update.pipeline, "parse_feed")  # noqa: B009
+    monkeypatch.setattr(
+        feedvault.update.pipeline, "parse_feed", fail_for("f03", real, TypeError("x"))
+    )
     slugs = [f"f{n:02d}" for n in range(14)]
     with open_vault(str(tmp_path / "v.db")) as vault, loopback_site() as site:
         vault.settings = _with_workers(vault, 2)
@@ -199,7 +201,7 @@ def _with_workers(vault: Vault, workers: int) -> Any:
 def test_full_text_failing_after_ingest_keeps_the_entries(
     fv: Vault, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import feedvault.fulltext
+    import feedvault.update.fulltext
 
     local_feeds(fv, tmp_path / "feeds", ["a", "b"])
     fv.configure_feed("a", full_text=True)
@@ -207,7 +209,7 @@ def test_full_text_failing_after_ingest_keeps_the_entries(
     def broken(*args: Any, **kwargs: Any) -> Any:
         raise AttributeError("no page for you")
 
-    monkeypatch.setattr(feedvault.fulltext, "fetch_full_text", broken)
+    monkeypatch.setattr(feedvault.update.fulltext, "fetch_full_text", broken)
     results = {r.slug: r for r in fv.update()}
     assert results["a"].status == "ok" and results["a"].new == 1
     assert any("full text failed: AttributeError" in w for w in results["a"].warnings)
@@ -247,9 +249,9 @@ def test_feeds_json_shows_the_error(
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
     with open_vault(db_url) as vault:
         local_feeds(vault, tmp_path / "feeds", ["a", "b"])
-        real = getattr(feedvault.pipeline, "clean_entry")  # noqa: B009
+        real = getattr(feedvault.update.pipeline, "clean_entry")  # noqa: B009
         monkeypatch.setattr(
-            feedvault.pipeline, "clean_entry", fail_for("b", real, ValueError("bad"))
+            feedvault.update.pipeline, "clean_entry", fail_for("b", real, ValueError("bad"))
         )
         vault.update()
     feeds = {f["slug"]: f for f in json.loads(run("feeds", "--json").stdout)}

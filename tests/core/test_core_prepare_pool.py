@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from feedvault.pipeline import Document, StaleDecision, commit, ingest, prepare
 from feedvault.timeutil import now_utc
+from feedvault.update.pipeline import Document, StaleDecision, commit, ingest, prepare
 from feedvault.vault import Vault, open_vault
 
 ZH = Path(__file__).resolve().parents[2] / ".." / "shared" / "corpus" / "feeds" / "zh"

@@ -24,7 +24,7 @@ import pytest
 from core_http import loopback_site, rss
 
 from feedvault.errors import VaultFault
-from feedvault.runner import NO_FEEDS, run_forever
+from feedvault.update.runner import NO_FEEDS, run_forever
 from feedvault.vault import Vault, open_vault
 
 HOOK = Path(__file__).resolve().parent / "fault_hook"

@@ -284,7 +284,7 @@ def test_when_a_local_file_can_be_skipped_without_reading() -> None:
     import os
     from datetime import UTC, datetime
 
-    from feedvault.localfiles import file_etag, unchanged_since_read
+    from feedvault.update.localfiles import file_etag, unchanged_since_read
 
     def stat(mtime_ns: int, size: int = 100, ino: int = 7) -> os.stat_result:
         fields = (0o100644, ino, 1, 1, 0, 0, size, 0, 0, 0, 0.0, 0.0, 0.0, 0, mtime_ns, 0)

@@ -11,8 +11,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "src"))
 
+from feedvault.update.workers import work_once  # noqa: E402
 from feedvault.vault import open_vault  # noqa: E402
-from feedvault.workers import work_once  # noqa: E402
 
 DUE = (
     "SELECT count(*) FROM feeds WHERE url IS NOT NULL AND status NOT IN ('gone', 'paused') "

@@ -15,11 +15,11 @@ import sys
 
 _SPEC = os.environ.get("FEEDVAULT_TEST_FAULTS", "")
 if _SPEC:
-    import feedvault.pipeline as _pipeline
+    import feedvault.update.pipeline as _pipeline
 
     _FAULTS = dict(part.split("=", 1) for part in _SPEC.split(",") if "=" in part)
     _real_parse = getattr(_pipeline, "parse_feed")  # noqa: B009
-    _IN_WORKER = "feedvault.prepare_pool" in sys.orig_argv
+    _IN_WORKER = "feedvault.update.prepare_pool" in sys.orig_argv
 
     def _faulty_parse(data: bytes, url: str | None = None, **kwargs: object) -> object:
         for marker, kind in _FAULTS.items():

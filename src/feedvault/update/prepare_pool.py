@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from feedvault.models import Feed
-from feedvault.pipeline import Document, Prepared, prepare
+from feedvault.update.pipeline import Document, Prepared, prepare
 
 if TYPE_CHECKING:
     from feedvault.clean import RuleSet
@@ -81,10 +81,10 @@ class _Process:
     side ever waits on a full pipe while the other waits on it."""
 
     def __init__(self, settings: Settings) -> None:
-        package_root = str(Path(__file__).resolve().parents[1])
+        package_root = str(Path(__file__).resolve().parents[2])
         env = {**os.environ, "PYTHONPATH": os.pathsep.join([package_root, *sys.path])}
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "feedvault.prepare_pool"],
+            [sys.executable, "-m", "feedvault.update.prepare_pool"],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             env=env,
@@ -153,7 +153,7 @@ _READY = "feedvault-prepare-pool-ready"
 class PreparePool:
     """Worker processes that prepare updates; `run` yields them in submission order.
 
-    Workers are plain subprocesses (``python -m feedvault.prepare_pool``) speaking pickle
+    Workers are plain subprocesses (``python -m feedvault.update.prepare_pool``) speaking pickle
     over pipes: multiprocessing's spawn would re-run the caller's main script, and fork would
     copy this process's open database handle and threads.
     """

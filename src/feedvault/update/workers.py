@@ -16,7 +16,7 @@ from feedvault.models import Feed
 from feedvault.store.base import Storage
 
 if TYPE_CHECKING:
-    from feedvault.pipeline import UpdateResult
+    from feedvault.update.pipeline import UpdateResult
     from feedvault.vault import Vault
 
 

@@ -84,8 +84,9 @@ class Prepared:
     """One feed update computed but not written: `commit` stores it in one transaction.
 
     Preparing (parse, decide, clean, tokenise) only reads the store, so it can run in another
-    process (feedvault.prepare_pool) while this one writes the previous feed. ``states`` is
-    what the decision assumed the store held for ``keys``; `commit` checks it when asked.
+    process (feedvault.update.prepare_pool) while this one writes the previous feed.
+    ``states`` is what the decision assumed the store held for ``keys``; `commit` checks it
+    when asked.
     """
 
     feed: Feed

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 from feedvault.bugs import log_unexpected, one_line
 from feedvault.errors import FeedvaultError, VaultFault
 from feedvault.timeutil import now_utc
-from feedvault.workers import default_worker_id
+from feedvault.update.workers import default_worker_id
 
 if TYPE_CHECKING:
     from feedvault.vault import Vault
