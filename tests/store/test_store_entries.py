@@ -294,6 +294,9 @@ def test_daily_counts_of_the_last_days(store: Storage, feed: Feed) -> None:
             now - timedelta(days=40)]
     store.apply_update(feed.id, batch(new=[new_entry(f"k{i}", published=d)
                                            for i, d in enumerate(days)]))
-    day = lambda d: d.strftime("%Y-%m-%d")  # noqa: E731
+
+    def day(d: datetime) -> str:
+        return d.strftime("%Y-%m-%d")
+
     assert store.daily_counts(feed.id, 30) == [(day(days[2]), 1), (day(days[0]), 2)]
     assert store.daily_counts(feed.id + 1000, 30) == []
