@@ -12,14 +12,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from feedvault.decide import content_hash
 from feedvault.errors import FeedvaultError
 from feedvault.models import Feed
-from feedvault.store.base import FeedStateUpdate, NewVersion, UpdateBatch
+from feedvault.store.base import Storage
 from feedvault.timeutil import now_utc
+from feedvault.update.pipeline import Page, store_pages
 
 if TYPE_CHECKING:
-    from feedvault.vault import Vault
+    from feedvault.clean import RuleSet
+    from feedvault.fetch.client import Fetcher
 
 PAGE_ACCEPT = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.1"
 
@@ -35,17 +36,29 @@ def wants_full_text(feed: Feed) -> bool:
     return bool(feed.settings.get("full_text"))
 
 
-def fetch_full_text(vault: Vault, feed: Feed, entry_ids: Sequence[int]) -> FullTextResult:
-    """Fetch and store the article page of each entry; a failure is logged, never raised."""
-    from feedvault.clean import clean_entry, extract_article
+
+def fetch_full_text(
+    store: Storage,
+    fetcher: Fetcher,
+    feed: Feed,
+    entry_ids: Sequence[int],
+    *,
+    rules: RuleSet | None = None,
+) -> FullTextResult:
+    """Fetch the article page of each entry, then store the pages that say more than the
+    entry's current text as page versions, through the pipeline like a feed's entries
+    (cleaned and tokenised once, one transaction). A page that cannot be fetched or read
+    is counted, never raised."""
+    from feedvault.clean import extract_article
 
     selector = feed.settings.get("selector")
     result = FullTextResult()
-    for entry in vault.store.get_entries(list(entry_ids)):
+    pages: list[Page] = []
+    for entry in store.get_entries(list(entry_ids)):
         if not entry.link:
             continue
         try:
-            page = vault.fetcher.fetch(entry.link, accept=PAGE_ACCEPT)
+            page = fetcher.fetch(entry.link, accept=PAGE_ACCEPT)
             article = extract_article(
                 page.content, url=page.final_url, selector=str(selector) if selector else None
             )
@@ -53,33 +66,7 @@ def fetch_full_text(vault: Vault, feed: Feed, entry_ids: Sequence[int]) -> FullT
             result.errors += 1
             continue
         result.fetched += 1
-        if not article:
-            continue
-        cleaned = clean_entry(
-            article,
-            base_url=page.final_url,
-            link=entry.link,
-            feed_slug=feed.slug,
-            rules=vault.rules,
-        )
-        if cleaned.text.strip() == entry.text.strip():
-            continue
-        version = NewVersion(
-            title=entry.title,
-            link=entry.link,
-            raw_html=article,
-            content_html=cleaned.html,
-            text=cleaned.text,
-            content_hash=content_hash(entry.title, entry.link, article),
-            source="page",
-        )
-        vault.store.apply_update(
-            feed.id,
-            UpdateBatch(
-                seen_at=now_utc(),
-                changed=[(entry.id, version, None)],
-                feed_state=FeedStateUpdate(clear_error=False),
-            ),
-        )
-        result.stored += 1
+        if article:
+            pages.append(Page(entry, article, page.final_url))
+    result.stored = store_pages(store, feed, pages, seen_at=now_utc(), rules=rules).changed
     return result

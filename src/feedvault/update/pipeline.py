@@ -14,10 +14,10 @@ from datetime import datetime
 
 from feedvault.changes.noise import drop_noise
 from feedvault.clean import RuleSet, clean_entry
-from feedvault.decide import decide
+from feedvault.decide import content_hash, decide
 from feedvault.decide.decider import Candidate, candidates
 from feedvault.errors import ParseError, StorageError
-from feedvault.models import Feed
+from feedvault.models import Entry, Feed
 from feedvault.parse import parse_feed
 from feedvault.parse.model import ParsedEntry
 from feedvault.search.tokens import index_fields
@@ -286,6 +286,80 @@ def prepare_entries(
     )
     touched = tuple(c.key for c in decision.new) + tuple(c.key for _, c in decision.changed)
     result = UpdateResult(feed.slug, "ok", touched_keys=touched)
+    return Prepared(feed, result, batch, keys, states)
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """An article page fetched for a stored entry, its article already extracted: a version
+    source like a feed document (feedvault.update.fulltext fetches them)."""
+
+    entry: Entry  # as stored, with its current version's text
+    article_html: str
+    url: str  # where the page was found: the base of its relative links
+
+
+def store_pages(
+    store: Storage,
+    feed: Feed,
+    pages: Sequence[Page],
+    *,
+    seen_at: datetime,
+    rules: RuleSet | None = None,
+) -> UpdateResult:
+    """Write the page versions of one feed's entries in one transaction (decided again when
+    another writer changed those entries in between); ``changed`` counts the versions."""
+    if not pages:
+        return UpdateResult(feed.slug, "ok")
+    return _retrying(
+        feed,
+        lambda: prepare_pages(store, feed, pages, seen_at=seen_at, rules=rules),
+        lambda prepared: commit(store, prepared) if prepared.batch else prepared.result,
+    )
+
+
+def prepare_pages(
+    store: Storage,
+    feed: Feed,
+    pages: Sequence[Page],
+    *,
+    seen_at: datetime,
+    rules: RuleSet | None = None,
+) -> Prepared:
+    """Page versions as one batch: each page cleaned and tokenised once, here, like a feed's
+    entries; a page whose text is the entry's current text adds nothing (no batch at all
+    when no page does)."""
+    keys = tuple(p.entry.key for p in pages)
+    states = store.entry_states(feed.id, keys)
+    changed: list[tuple[int, NewVersion, datetime | None]] = []
+    for page in pages:
+        entry = page.entry
+        cleaned = clean_entry(
+            page.article_html, base_url=page.url, link=entry.link, feed_slug=feed.slug, rules=rules
+        )
+        if cleaned.text.strip() == entry.text.strip():
+            continue
+        version = NewVersion(
+            title=entry.title,
+            link=entry.link,
+            raw_html=page.article_html,
+            content_html=cleaned.html,
+            text=cleaned.text,
+            content_hash=content_hash(entry.title, entry.link, page.article_html),
+            source="page",
+            index=index_fields(entry.title, cleaned.text),
+        )
+        changed.append((entry.id, version, None))
+    result = UpdateResult(feed.slug, "ok")
+    if not changed:
+        return Prepared(feed, result, None, keys, states)
+    batch = UpdateBatch(
+        seen_at=seen_at,
+        changed=changed,
+        feed_state=FeedStateUpdate(clear_error=False),
+        expected=states,
+        expected_keys=keys,
+    )
     return Prepared(feed, result, batch, keys, states)
 
 
