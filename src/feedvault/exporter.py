@@ -7,44 +7,44 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from feedvault.errors import UsageError
+from feedvault.store.base import Storage
 
 if TYPE_CHECKING:
     from feedvault.archive.tree import ExportFeed, ExportStats
-    from feedvault.vault import Vault
 
 
 def export_markdown(
-    vault: Vault, root: Path, *, feeds: Sequence[str] | None = None, commit: bool = False
+    store: Storage, root: Path, *, feeds: Sequence[str] | None = None, commit: bool = False
 ) -> ExportStats:
     """Write or continue ``root/articles/<slug>/<id>.md`` and ``root/lists/<name>.md``."""
     from feedvault.archive.tree import export_tree
 
     if root.exists() and not root.is_dir():
         raise UsageError(f"cannot export to {root}: not a directory")
-    chosen = [vault.feed(s) for s in feeds] if feeds else vault.feeds()
-    return export_tree(root, _export_feeds(vault, [f.slug for f in chosen]), commit=commit)
+    chosen = [store.get_feed(s) for s in feeds] if feeds else store.list_feeds()
+    return export_tree(root, _export_feeds(store, [f.slug for f in chosen]), commit=commit)
 
 
-def _export_feeds(vault: Vault, slugs: list[str]) -> Iterator[ExportFeed]:
+def _export_feeds(store: Storage, slugs: list[str]) -> Iterator[ExportFeed]:
     """One feed at a time, so that memory holds one feed's entries, not the vault's."""
     from feedvault.archive.tree import ExportFeed, ExportItem
     from feedvault.export.links import http_link
 
     for slug in slugs:
-        feed = vault.feed(slug)
-        entries = vault.store.list_entries(feed.id, limit=None, oldest_first=True)
+        feed = store.get_feed(slug)
+        entries = store.list_entries(feed.id, limit=None, oldest_first=True)
         items = [ExportItem(e.id, e.title, http_link(e.link), e.published, e.raw_html)
                  for e in entries]
         if items:
             yield ExportFeed(feed.slug, feed.name, items)
 
 
-def export_opml(vault: Vault, path: Path) -> int:
+def export_opml(store: Storage, path: Path) -> int:
     from feedvault.archive.opml import OpmlFeed, write_opml
 
     subs = [
         OpmlFeed(title=f.name, xml_url=f.url, html_url=f.site_url, category=None)
-        for f in vault.feeds()
+        for f in store.list_feeds()
         if f.url and not f.url.startswith("file://")
     ]
     try:

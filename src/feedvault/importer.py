@@ -8,20 +8,20 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
+from feedvault.clean import RuleSet
 from feedvault.errors import FeedNotFound, FeedvaultError, UsageError, VaultFault
 from feedvault.models import Feed
 from feedvault.naming import slugify
 from feedvault.parse.model import ParsedEntry
-from feedvault.store import FeedSpec
+from feedvault.store import FeedSpec, Storage
 from feedvault.timeutil import now_utc
 from feedvault.update.pipeline import store_entries
 
-if TYPE_CHECKING:
-    from feedvault.vault import Vault
+Subscribe = Callable[[str, str | None], Feed]  # (feed URL, title): the feed added
 
 BATCH = 500  # entries per transaction
 log = logging.getLogger(__name__)
@@ -41,8 +41,28 @@ class ImportResult:
         return dict(self.__dict__)
 
 
-def import_paths(vault: Vault, paths: list[Path], *, feed_slug: str | None = None) -> ImportResult:
+@dataclass(frozen=True, slots=True)
+class _Target:
+    """Where an import goes: what it needs of the API, and no more (no `Vault` import)."""
+
+    store: Storage
+    rules: RuleSet | None
+    subscribe: Subscribe
+
+
+def import_paths(
+    store: Storage,
+    paths: list[Path],
+    *,
+    rules: RuleSet | None,
+    subscribe: Subscribe,
+    feed_slug: str | None = None,
+) -> ImportResult:
+    """Import into ``store``; an OPML subscription is added through ``subscribe`` (the API's
+    add_feed: slugs and URL checks are its business), archive entries through the pipeline."""
     from feedvault.archive.reader import iter_archive_paths, looks_like_opml
+
+    target = _Target(store, rules, subscribe)
 
     for path in paths:
         if not path.exists():
@@ -50,16 +70,16 @@ def import_paths(vault: Vault, paths: list[Path], *, feed_slug: str | None = Non
     result = ImportResult()
     opml = [p for p in paths if p.is_file() and looks_like_opml(p)]
     for path in opml:
-        _import_opml(vault, path, result)
+        _import_opml(target, path, result)
     groups: dict[str, list[Path]] = defaultdict(list)
     for file, hint in iter_archive_paths([p for p in paths if p not in opml]):
         groups[feed_slug or hint].append(file)
     for hint, files in groups.items():
-        _import_archive_group(vault, hint, files, result, explicit=feed_slug is not None)
+        _import_archive_group(target, hint, files, result, explicit=feed_slug is not None)
     return result
 
 
-def _import_opml(vault: Vault, path: Path, result: ImportResult) -> None:
+def _import_opml(target: _Target, path: Path, result: ImportResult) -> None:
     from feedvault.archive.opml import read_opml
 
     try:
@@ -68,12 +88,12 @@ def _import_opml(vault: Vault, path: Path, result: ImportResult) -> None:
         result.errors.append(f"{path}: {exc}")
         return
     result.files += 1
-    known = {f.url for f in vault.feeds()}
+    known = {f.url for f in target.store.list_feeds()}
     for sub in subscriptions:
         if sub.xml_url in known:
             continue
         try:
-            vault.add_feed(sub.xml_url, name=sub.title or None, update=False)
+            target.subscribe(sub.xml_url, sub.title or None)
         except VaultFault:
             raise  # the vault itself (full, read-only, corrupted): the next one fails too
         except FeedvaultError as exc:
@@ -84,11 +104,11 @@ def _import_opml(vault: Vault, path: Path, result: ImportResult) -> None:
 
 
 def _import_archive_group(
-    vault: Vault, hint: str, files: list[Path], result: ImportResult, *, explicit: bool
+    target: _Target, hint: str, files: list[Path], result: ImportResult, *, explicit: bool
 ) -> None:
     from feedvault.archive.reader import read_archive_file
 
-    feed = _feed_for(vault, hint, result, explicit=explicit)
+    feed = _feed_for(target, hint, result, explicit=explicit)
     entries: list[ParsedEntry] = []
     for file in files:
         try:
@@ -109,10 +129,10 @@ def _import_archive_group(
             )
         )
         if len(entries) >= BATCH:
-            _store(vault, feed, entries, result)
+            _store(target, feed, entries, result)
             entries = []
     if entries:
-        _store(vault, feed, entries, result)
+        _store(target, feed, entries, result)
 
 
 def _web_link(link: str | None, file: Path) -> str | None:
@@ -124,21 +144,21 @@ def _web_link(link: str | None, file: Path) -> str | None:
     return None
 
 
-def _store(vault: Vault, feed: Feed, entries: list[ParsedEntry], result: ImportResult) -> None:
+def _store(target: _Target, feed: Feed, entries: list[ParsedEntry], result: ImportResult) -> None:
     counts = store_entries(
-        vault.store, feed, entries, seen_at=now_utc(), rules=vault.rules, source="archive"
+        target.store, feed, entries, seen_at=now_utc(), rules=target.rules, source="archive"
     )
     result.new += counts.new
     result.changed += counts.changed
     result.unchanged += counts.unchanged
 
 
-def _feed_for(vault: Vault, hint: str, result: ImportResult, *, explicit: bool) -> Feed:
+def _feed_for(target: _Target, hint: str, result: ImportResult, *, explicit: bool) -> Feed:
     slug = hint if explicit else (slugify(hint) or "archive")
     try:
-        return vault.store.get_feed(slug)
+        return target.store.get_feed(slug)
     except FeedNotFound:
         if explicit and slugify(slug) != slug:
             raise UsageError(f"bad slug {slug!r}") from None
         result.feeds_added += 1
-        return vault.store.add_feed(FeedSpec(slug=slug, name=hint, url=None))
+        return target.store.add_feed(FeedSpec(slug=slug, name=hint, url=None))

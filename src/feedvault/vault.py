@@ -24,6 +24,8 @@ from feedvault.errors import (
     SearchError,
     UsageError,
 )
+from feedvault.exporter import export_markdown, export_opml
+from feedvault.importer import ImportResult, import_paths
 from feedvault.models import Entry, Feed
 from feedvault.naming import slug_from_source, slugify, unique_slug
 from feedvault.store import FeedSpec, Storage, open_storage
@@ -34,7 +36,6 @@ if TYPE_CHECKING:
     from feedvault.archive.tree import ExportStats
     from feedvault.clean import RuleSet
     from feedvault.fetch.client import Fetcher
-    from feedvault.importer import ImportResult
     from feedvault.search.query import Query
     from feedvault.update.prepare_pool import PreparePool
 
@@ -270,21 +271,21 @@ class Vault:
 
     def import_paths(self, paths: Iterable[str | Path], *, feed: str | None = None) -> ImportResult:
         """Import archive files, archive trees and OPML files."""
-        from feedvault.importer import import_paths
-
-        return import_paths(self, [Path(p) for p in paths], feed_slug=feed)
+        return import_paths(
+            self.store,
+            [Path(p) for p in paths],
+            rules=self.rules,
+            subscribe=lambda url, name: self.add_feed(url, name=name, update=False),
+            feed_slug=feed,
+        )
 
     def export_markdown(
         self, root: str | Path, *, feeds: Sequence[str] | None = None, commit: bool = False
     ) -> ExportStats:
-        from feedvault.exporter import export_markdown
-
-        return export_markdown(self, Path(root), feeds=feeds, commit=commit)
+        return export_markdown(self.store, Path(root), feeds=feeds, commit=commit)
 
     def export_opml(self, path: str | Path) -> int:
-        from feedvault.exporter import export_opml
-
-        return export_opml(self, Path(path))
+        return export_opml(self.store, Path(path))
 
 
 @dataclass(frozen=True, slots=True)
