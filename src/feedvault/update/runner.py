@@ -20,15 +20,12 @@ import threading
 from collections.abc import Callable
 from datetime import timedelta
 from types import FrameType
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from feedvault.bugs import log_unexpected, one_line
 from feedvault.errors import FeedvaultError, VaultFault
 from feedvault.timeutil import now_utc
-from feedvault.update.workers import default_worker_id
-
-if TYPE_CHECKING:
-    from feedvault.vault import Vault
+from feedvault.update.workers import UpdatesFeeds, default_worker_id
 
 log = logging.getLogger("feedvault.run")
 BATCH = 64  # feeds leased at a time
@@ -38,7 +35,7 @@ NO_FEEDS = "no feeds yet: add one with `feedvault add URL`; waiting for feeds"
 
 
 def run_forever(
-    vault: Vault,
+    vault: UpdatesFeeds,
     *,
     once: bool = False,
     max_sleep: float = 60.0,
@@ -84,7 +81,7 @@ def run_forever(
 
 
 def run_batch(
-    vault: Vault, worker: str, stop: threading.Event, report: Callable[[Any], str] = str
+    vault: UpdatesFeeds, worker: str, stop: threading.Event, report: Callable[[Any], str] = str
 ) -> int:
     """Lease a batch of due feeds, update them, give them back; how many there were."""
     feeds = vault.store.claim_due_feeds(worker, BATCH, LEASE_SECONDS)
@@ -111,7 +108,7 @@ def _log_round_failure(exc: Exception) -> None:
         log_unexpected(log, message, exc)
 
 
-def _sleep_for(vault: Vault, max_sleep: float) -> float:
+def _sleep_for(vault: UpdatesFeeds, max_sleep: float) -> float:
     """Seconds until the next feed is due, at most ``max_sleep`` (new feeds may be added)."""
     now = now_utc()
     upcoming = [

@@ -16,8 +16,26 @@ from feedvault.models import Feed
 from feedvault.store.base import Storage
 
 if TYPE_CHECKING:
+    import threading
+    from collections.abc import Callable, Sequence
+
     from feedvault.update.pipeline import UpdateResult
-    from feedvault.vault import Vault
+
+
+class UpdatesFeeds(Protocol):
+    """What the `run` loop and the lease workers need of the API (`Vault` is one): so this
+    package never imports the API that is built on it."""
+
+    @property
+    def store(self) -> Storage: ...
+    def feeds(self) -> list[Feed]: ...
+    def update(
+        self,
+        slugs: Sequence[str] | None = None,
+        on_result: Callable[[UpdateResult], None] | None = None,
+        *,
+        stop: threading.Event | None = None,
+    ) -> list[UpdateResult]: ...
 
 
 @runtime_checkable
@@ -54,7 +72,7 @@ def release(storage: Storage | LeasingStorage, feed_id: int, worker_id: str) -> 
 
 
 def work_once(
-    vault: Vault, worker_id: str, *, limit: int = 10, lease_seconds: float = 300.0
+    vault: UpdatesFeeds, worker_id: str, *, limit: int = 10, lease_seconds: float = 300.0
 ) -> list[UpdateResult]:
     """Claim, update and release one batch of due feeds; [] when nothing is due for us.
 
