@@ -142,7 +142,7 @@ class _LegacyChanges:
     def __init__(self, store: Storage) -> None:
         from feedvault.changes.backend import changes_api
 
-        self.db = changes_api(store)
+        self.db: Any = changes_api(store)
 
     def list_changes(
         self,
@@ -151,21 +151,27 @@ class _LegacyChanges:
         kind: str | None = None,
         limit: int | None = 100,
     ) -> list[Change]:
-        return self.db.list_changes(since_ms, feed_id, kind, limit)
+        found: list[Change] = self.db.list_changes(since_ms, feed_id, kind, limit)
+        return found
 
     def marks_for_entry(self, entry_id: int) -> list[Mark]:
-        return self.db.marks_for_entry(entry_id)
+        found: list[Mark] = self.db.marks_for_entry(entry_id)
+        return found
 
     def origin_targets(
         self, now_ms: int, policy: WatchPolicy, feed_id: int | None = None
     ) -> list[OriginTarget]:
-        return self.db.sql.origin_targets(self.db.conn, now_ms, policy, feed_id)
+        found: list[OriginTarget]
+        found = self.db.sql.origin_targets(self.db.conn, now_ms, policy, feed_id)
+        return found
 
     def record_origin_verdicts(
         self, verdicts: Sequence[OriginVerdict]
     ) -> tuple[list[int], list[int]]:
         with self.db.transaction() as conn:
-            return self.db.sql.record_origin_verdicts(conn, verdicts)
+            found: tuple[list[int], list[int]]
+            found = self.db.sql.record_origin_verdicts(conn, verdicts)
+            return found
 
 
 def changes_of(store: Storage) -> Changes:
@@ -178,3 +184,45 @@ def changes_of(store: Storage) -> Changes:
         changes: Changes = found
         return changes
     return _LegacyChanges(store)
+
+
+class PageSite:
+    """A loopback web server of article pages (path -> HTML) that counts the requests."""
+
+    def __init__(self, pages: dict[str, str]) -> None:
+        import threading
+        from collections import Counter
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        self.pages = pages
+        self.hits: Counter[str] = Counter()
+        site = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802
+                site.hits[self.path] += 1
+                page = site.pages.get(self.path)
+                body = (page or "not found").encode()
+                self.send_response(200 if page is not None else 404)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.httpd.server_address[1]}{path}"
+
+    def __enter__(self) -> PageSite:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+        self.thread.join()
