@@ -7,7 +7,6 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
@@ -31,14 +30,30 @@ def _env(tmp_path: Path) -> dict[str, str]:
     return env
 
 
-def _wait_for(url: str, proc: subprocess.Popen[str]) -> httpx.Response:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        assert proc.poll() is None, proc.communicate()
+def _wait_for_line(proc: subprocess.Popen[str], text: str) -> None:
+    """Read stderr until a line containing ``text`` (uvicorn's "running on" line is written
+    once the socket listens); a process that ends first fails the test."""
+    assert proc.stderr is not None
+    seen = []
+    for line in proc.stderr:
+        if text in line:
+            return
+        seen.append(line)
+    raise AssertionError(f"{text!r} never appeared:\n" + "".join(seen))
+
+
+def _probe(url: str, proc: subprocess.Popen[str]) -> httpx.Response:
+    """`run --serve` prints no line once its server listens: probe it, backing off by
+    waiting on the process (so one that dies ends the wait at once)."""
+    for _ in range(300):
         try:
             return httpx.get(url, timeout=2, trust_env=False)
         except httpx.TransportError:
-            time.sleep(0.2)
+            try:
+                proc.wait(timeout=0.1)
+            except subprocess.TimeoutExpired:
+                continue
+            raise AssertionError(f"exited with {proc.returncode}: {proc.communicate()}") from None
     raise AssertionError(f"{url} never answered")
 
 
@@ -55,7 +70,12 @@ def test_serve_and_run_serve_answer_on_loopback(tmp_path: Path, db_url: str) -> 
             stderr=subprocess.PIPE,
         )
         try:
-            page = _wait_for(f"http://127.0.0.1:{port}/", proc)
+            url = f"http://127.0.0.1:{port}/"
+            if args == ("serve",):
+                _wait_for_line(proc, f"running on http://127.0.0.1:{port}")
+                page = httpx.get(url, timeout=10, trust_env=False)
+            else:
+                page = _probe(url, proc)
             assert page.status_code == 200 and "content-security-policy" in page.headers
             found = httpx.get(
                 f"http://127.0.0.1:{port}/search",
