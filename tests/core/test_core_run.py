@@ -7,7 +7,7 @@ import os
 import signal
 import subprocess
 import sys
-import time
+import threading
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -68,12 +68,24 @@ def test_run_polls_then_stops_cleanly_on_sigterm(tmp_path: Path, fv: Fv, db_url:
             stderr=subprocess.PIPE,
             text=True,
         )
-        deadline = time.monotonic() + 30
-        while sum(site.hits.values()) < 3 and time.monotonic() < deadline:
-            time.sleep(0.1)
-        time.sleep(0.5)
+        # stop it once it has said that it stored all three (it then waits for them to be due)
+        assert proc.stderr is not None
+        safety = threading.Timer(120, proc.kill)  # a hung run ends the read, not the test run
+        safety.start()
+        waiting = {f"f{n}: 1 new" for n in range(3)}
+        lines = []
+        try:
+            for line in proc.stderr:
+                lines.append(line)
+                waiting = {w for w in waiting if w not in line}
+                if not waiting:
+                    break
+        finally:
+            safety.cancel()
+        assert not waiting, "".join(lines)
         proc.send_signal(signal.SIGTERM)
-        _, err = proc.communicate(timeout=20)
+        _, rest = proc.communicate(timeout=20)
+        err = "".join(lines) + rest
     assert proc.returncode == 0, err
     assert "f0: 1 new" in err and "stopped" in err
     feeds = json.loads(fv("feeds", "--json").stdout)
