@@ -13,8 +13,8 @@ from lxml import etree
 from site_server import Item, Site
 
 from feedvault.changes.backend import changes_api
-from feedvault.changes.cli import add_changes_parsers
 from feedvault.changes.report import changes_atom, format_marks
+from feedvault.cli.changes import add_changes_parsers
 from feedvault.export.atom import AtomFeedInfo
 from feedvault.parse import parse_feed
 
@@ -126,8 +126,8 @@ def test_migration_notes_edits_of_older_versions(vault: Any) -> None:
     db = changes_api(vault.store)
     with db.transaction() as conn:
         conn.execute("DELETE FROM marks")  # as before the changes package existed
-        db.sql.migrate_changes(conn)
-        db.sql.migrate_changes(conn)  # idempotent
+        db.migrate()
+        db.migrate()  # idempotent
     edits = db.list_changes(kind="edit")
     assert [(c.evidence["seq"], c.evidence["fields"]) for c in edits] == [
         (3, ["title"]), (2, ["text"]),

@@ -45,12 +45,11 @@ def run_origin_watch(
     """Re-check the links of recent entries once; returns what was noticed."""
     db = changes_api(store)
     policy = policy or WatchPolicy()
-    targets = db.sql.origin_targets(db.conn, to_ms(now_utc()), policy, feed_id)
+    targets = db.origin_targets(to_ms(now_utc()), policy, feed_id)
     if not targets:
         return WatchReport(0, (), (), 0)
     watch = OriginWatch(fetcher, policy, rules)
     verdicts = watch.check(targets, lambda: to_ms(now_utc()))
-    with db.transaction() as conn:
-        gone, back = db.sql.record_origin_verdicts(conn, verdicts)
+    gone, back = db.record_origin_verdicts(verdicts)  # one transaction
     unknown = sum(1 for v in verdicts if v.verdict == "unknown")
     return WatchReport(len(verdicts), tuple(gone), tuple(back), unknown)

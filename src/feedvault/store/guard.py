@@ -1,9 +1,11 @@
-"""One boundary for driver errors: a class decorator that turns a store's faults into VaultFault.
+"""The one boundary for driver errors: a class decorator over every public store method.
 
-Each backend says which of its driver's errors mean the vault itself cannot go on (disk full,
-read-only, corruption, the server gone); every public method of the store is wrapped, so
-callers never see those driver errors, only VaultFault, and keep the others (a unique
-violation, a cancelled query) to handle per feed as before.
+Each method's driver error goes through the instance's ``_to_error`` (for the stores,
+SqlStorage._to_error over the backend's dialect): what means the vault itself cannot go on
+(disk full, read-only, corruption, the server gone) becomes VaultFault, a unique violation
+and any other error of the data or the server becomes StorageError, so no bare
+``sqlite3``/``psycopg`` error leaves a store. Errors that are no driver's (a bug, StaleBatch,
+FeedNotFound) pass unchanged.
 """
 
 from __future__ import annotations
@@ -13,15 +15,19 @@ import inspect
 from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
-from feedvault.errors import VaultFault
+from feedvault.errors import FeedvaultError
 
 T = TypeVar("T")
-ToFault = Callable[[Any, Exception], "VaultFault | None"]
 
 
-def translating(to_fault: ToFault, *, skip: tuple[str, ...] = ()) -> Callable[[T], T]:
-    """Wrap every public method (generators as generators) so that an error for which
-    ``to_fault(store, error)`` gives a VaultFault raises that fault instead."""
+def _translated(self: Any, exc: Exception) -> Exception | None:
+    to_error: Callable[[Exception], Exception | None] | None = getattr(self, "_to_error", None)
+    return None if to_error is None else to_error(exc)
+
+
+def translating(*, skip: tuple[str, ...] = ()) -> Callable[[T], T]:
+    """Wrap every public method, inherited ones included (generators as generators), so that
+    an error for which ``self._to_error(error)`` gives another raises that one instead."""
 
     def wrap(func: Callable[..., Any]) -> Callable[..., Any]:
         if inspect.isgeneratorfunction(func):
@@ -30,35 +36,38 @@ def translating(to_fault: ToFault, *, skip: tuple[str, ...] = ()) -> Callable[[T
             def gen(self: Any, *args: Any, **kwargs: Any) -> Iterator[Any]:
                 try:
                     yield from func(self, *args, **kwargs)
-                except VaultFault:
+                except FeedvaultError:
                     raise
                 except Exception as exc:
-                    found = to_fault(self, exc)
+                    found = _translated(self, exc)
                     if found is None:
                         raise
                     raise found from exc
 
+            gen.__fv_guarded__ = True  # type: ignore[attr-defined]
             return gen
 
         @functools.wraps(func)
         def method(self: Any, *args: Any, **kwargs: Any) -> Any:
             try:
                 return func(self, *args, **kwargs)
-            except VaultFault:
+            except FeedvaultError:
                 raise
             except Exception as exc:
-                found = to_fault(self, exc)
+                found = _translated(self, exc)
                 if found is None:
                     raise
                 raise found from exc
 
+        method.__fv_guarded__ = True  # type: ignore[attr-defined]
         return method
 
     def decorate(cls: T) -> T:
-        for name, member in list(vars(cls).items()):
+        for name in dir(cls):
             if name.startswith("_") or name in skip:
                 continue
-            if inspect.isfunction(member):
+            member = inspect.getattr_static(cls, name)
+            if inspect.isfunction(member) and not getattr(member, "__fv_guarded__", False):
                 setattr(cls, name, wrap(member))
         return cls
 

@@ -9,7 +9,6 @@ update committing mid-request can never show half of itself.
 from __future__ import annotations
 
 import contextlib
-import sqlite3
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -203,16 +202,13 @@ def make_ctx(request: Request, state: WebState) -> Ctx:
 
 @contextmanager
 def read_snapshot(vault: Vault) -> Iterator[None]:
-    """One read transaction around a page (SQLite backend); a no-op for others."""
-    conn = getattr(vault.store, "conn", None)
-    if not isinstance(conn, sqlite3.Connection) or conn.in_transaction:
+    """One read transaction around a page where the store offers one (SQLite); else none."""
+    snapshot = getattr(vault.store, "read_snapshot", None)
+    if snapshot is None:
         yield
         return
-    conn.execute("BEGIN")
-    try:
+    with snapshot():
         yield
-    finally:
-        conn.execute("COMMIT")
 
 
 Handler = Callable[[Ctx], Response]
