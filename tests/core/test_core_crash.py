@@ -29,6 +29,8 @@ from typing import Any
 
 import pytest
 
+pytestmark = pytest.mark.slow  # SIGKILL rounds: only in CI or with FEEDVAULT_TEST_ALL=1
+
 RUNS = {
     "sqlite": int(os.environ.get("FEEDVAULT_CRASH_RUNS", "100")),
     "postgres": int(os.environ.get("FEEDVAULT_CRASH_RUNS_PG", "30")),
