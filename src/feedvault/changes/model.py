@@ -6,8 +6,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Final
 
-from feedvault.timeutil import iso
-
 KINDS: Final = ("edit", "gone", "back")
 HOWS: Final = ("feed", "origin")
 
@@ -42,12 +40,7 @@ class Change:
     link: str | None = None
 
     def as_json(self) -> dict[str, object]:
-        """The shape `feedvault changes --json` prints (keys fixed by the issue)."""
-        return {
-            "kind": self.kind,
-            "entry": self.entry_id,
-            "feed": self.feed,
-            "title": self.title,
-            "at": iso(self.at),
-            "evidence": {"how": self.how, **self.evidence},
-        }
+        """The shape `feedvault changes --json` prints (feedvault.shapes builds it)."""
+        from feedvault.shapes import change_json  # lazy: `feedvault --help` reads KINDS
+
+        return change_json(self)

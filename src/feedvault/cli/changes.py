@@ -1,8 +1,4 @@
-"""`feedvault changes` and `feedvault watch`: thin wrappers, registered by feedvault.cli.
-
-    from feedvault.changes.cli import add_changes_parsers
-    add_changes_parsers(sub, _cmd)   # in build_parser(), after the other commands
-"""
+"""`feedvault changes` and `feedvault watch`: edits, disappearances and the origin watch."""
 
 from __future__ import annotations
 
@@ -12,28 +8,29 @@ from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
 from feedvault.changes.model import KINDS
-from feedvault.cli import _date, _positive_int, _print_json
+from feedvault.cli.args import Handler, day, positive_int, print_json
 
 if TYPE_CHECKING:
     from feedvault.vault import Vault
 
-Handler = Callable[["Vault", argparse.Namespace], int]
 AddCommand = Callable[[Any, str, Handler | None, str], argparse.ArgumentParser]
 
 
 def add_changes_parsers(sub: Any, add: AddCommand) -> None:
-    """Register both commands with the subparsers ``sub`` through the CLI's ``_cmd``."""
+    """Register both commands with the subparsers ``sub`` through ``add``
+    (feedvault.cli.args.add_command); `changes` only reads the vault."""
     p = add(sub, "changes", cmd_changes, "list edits and disappearances, newest first")
-    p.add_argument("--since", type=_date, metavar="YYYY-MM-DD", help="from this UTC day on")
+    p.set_defaults(reading=True)
+    p.add_argument("--since", type=day, metavar="YYYY-MM-DD", help="from this UTC day on")
     p.add_argument("--feed", metavar="SLUG")
     p.add_argument("--kind", choices=KINDS)
-    p.add_argument("--limit", type=_positive_int, default=100, metavar="N")
+    p.add_argument("--limit", type=positive_int, default=100, metavar="N")
     p.add_argument("--json", action="store_true")
 
     p = add(sub, "watch", cmd_watch, "re-check recent articles at their origin (404, removed)")
     p.add_argument("--feed", metavar="SLUG")
     p.add_argument("--days", type=float, default=7.0, help="window of recent entries (default 7)")
-    p.add_argument("--max-checks", type=_positive_int, default=200, metavar="N")
+    p.add_argument("--max-checks", type=positive_int, default=200, metavar="N")
     p.add_argument("--recheck-hours", type=float, default=24.0, metavar="H")
     p.add_argument("--json", action="store_true")
 
@@ -41,13 +38,14 @@ def add_changes_parsers(sub: Any, add: AddCommand) -> None:
 def cmd_changes(vault: Vault, args: argparse.Namespace) -> int:
     from feedvault.changes.backend import changes_api
     from feedvault.changes.report import describe
+    from feedvault.shapes import change_json
 
     db = changes_api(vault.store)
     feed_id = vault.feed(args.feed).id if args.feed else None
     since = _day_ms(args.since) if args.since else None
     changes = db.list_changes(since, feed_id, args.kind, args.limit)
     if args.json:
-        _print_json([c.as_json() for c in changes])
+        print_json([change_json(c) for c in changes])
         return 0
     for c in changes:
         print(
@@ -71,7 +69,7 @@ def cmd_watch(vault: Vault, args: argparse.Namespace) -> int:
         vault.store, vault.fetcher, policy, rules=vault.rules, feed_id=feed_id
     )
     if args.json:
-        _print_json(report.as_dict())
+        print_json(report.as_dict())
     else:
         print(
             f"checked {report.checked}: {len(report.gone)} gone, {len(report.back)} back, "

@@ -5,10 +5,11 @@ from __future__ import annotations
 from starlette.responses import Response
 from starlette.routing import Route
 
+from feedvault.shapes import entry_json, feed_json, version_json
 from feedvault.web.context import Ctx
 from feedvault.web.guard import feed_reader, json_response
 from feedvault.web.openapi import openapi_document
-from feedvault.web.views import entry_json, feed_json, int_param, path_id, version_json
+from feedvault.web.views import int_param, path_id
 
 MAX_LIMIT = 500
 MAX_OFFSET = 10**12
@@ -20,11 +21,11 @@ def _limit(ctx: Ctx, default: int = 50) -> int:
 
 
 def api_feeds(ctx: Ctx) -> Response:
-    return json_response({"feeds": [feed_json(f) for f in ctx.vault.feeds()]})
+    return json_response({"feeds": [feed_json(f, web=True) for f in ctx.vault.feeds()]})
 
 
 def api_feed(ctx: Ctx) -> Response:
-    return json_response(feed_json(ctx.vault.feed(ctx.request.path_params["slug"])))
+    return json_response(feed_json(ctx.vault.feed(ctx.request.path_params["slug"]), web=True))
 
 
 def api_feed_entries(ctx: Ctx) -> Response:
@@ -35,20 +36,20 @@ def api_feed_entries(ctx: Ctx) -> Response:
     rows = ctx.vault.entries(feed.slug, limit=limit + 1, offset=offset)
     return json_response({
         "feed": feed.slug, "offset": offset, "limit": limit, "has_next": len(rows) > limit,
-        "entries": [entry_json(e, content=False) for e in rows[:limit]],
+        "entries": [entry_json(e, web=True, content=False) for e in rows[:limit]],
     })
 
 
 def api_entry(ctx: Ctx) -> Response:
     entry = ctx.vault.entry(path_id(ctx.request.path_params["entry_id"]))
-    return json_response(entry_json(entry))
+    return json_response(entry_json(entry, web=True))
 
 
 def api_versions(ctx: Ctx) -> Response:
     entry = ctx.vault.entry(path_id(ctx.request.path_params["entry_id"]))
     raw = ctx.request.query_params.get("raw") in ("1", "true")
     return json_response({"entry": entry.id,
-                          "versions": [version_json(v, raw=raw) for v in entry.versions]})
+                          "versions": [version_json(v, web=True, raw=raw) for v in entry.versions]})
 
 
 def api_openapi(ctx: Ctx) -> Response:

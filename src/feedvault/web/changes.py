@@ -19,6 +19,7 @@ from feedvault.changes.model import KINDS, Change
 from feedvault.changes.report import changes_atom
 from feedvault.errors import UsageError
 from feedvault.export.atom import AtomFeedInfo, entry_urn
+from feedvault.shapes import change_json
 from feedvault.web.context import Ctx
 from feedvault.web.evidence import describe
 from feedvault.web.guard import api_error, error_page, feed_reader, json_response, page
@@ -204,7 +205,7 @@ def changes_api(ctx: Ctx) -> Response:
         found = fetch_changes(ctx, f, limit)
     except Unavailable as exc:
         return api_error(501, str(exc))
-    return json_response([c.as_json() for c in found])
+    return json_response([change_json(c) for c in found])
 
 
 routes = [

@@ -15,10 +15,11 @@ from starlette.routing import Route
 
 from feedvault.errors import SearchError
 from feedvault.models import Entry
+from feedvault.shapes import entry_json
 from feedvault.vault import Vault
 from feedvault.web.context import Ctx
 from feedvault.web.guard import feed_reader, json_response, page
-from feedvault.web.views import entry_json, fmt_dt, int_param, page_number
+from feedvault.web.views import fmt_dt, int_param, page_number
 
 PAGE_SIZE = 20
 SORTS = ("newest", "relevance")
@@ -136,7 +137,7 @@ def search_api(ctx: Ctx) -> Response:
             "has_next": len(hits) > limit,
             "results": [
                 {
-                    "entry": entry_json(h.entry, content=False),
+                    "entry": entry_json(h.entry, web=True, content=False),
                     "snippet": h.snippet,
                     "score": h.score,
                 }

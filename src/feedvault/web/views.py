@@ -6,9 +6,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-from feedvault.export.links import http_link
-from feedvault.models import Entry, EntryVersion, Feed
-from feedvault.timeutil import iso
+from feedvault.models import Entry
 
 CHART_DAYS = 30
 
@@ -59,55 +57,6 @@ def chart_bars(counts: list[tuple[str, int]], days: int = CHART_DAYS,
         h = round(n * height / top) if n else 0
         bars.append(Bar(i * 4, height - h, h, f"{day.isoformat()}: {n}"))
     return Chart(bars, series[0][0].isoformat(), end.isoformat(), sum(n for _, n in series))
-
-
-def feed_json(feed: Feed) -> dict[str, object]:
-    return {
-        "slug": feed.slug,
-        "name": feed.name,
-        "url": http_link(feed.url),
-        "site_url": http_link(feed.site_url),
-        "entry_count": feed.entry_count,
-        "status": feed.status,
-        "last_updated": iso(feed.last_updated),
-        "last_error": feed.last_error,
-        "added_at": iso(feed.added_at),
-    }
-
-
-def entry_json(entry: Entry, *, content: bool = True) -> dict[str, object]:
-    data: dict[str, object] = {
-        "id": entry.id,
-        "feed": entry.feed_slug,
-        "title": entry.title,
-        "link": http_link(entry.link),
-        "author": entry.author,
-        "published": iso(entry.published),
-        "published_source": entry.published_source,
-        "updated": iso(entry.updated),
-        "first_seen": iso(entry.first_seen),
-        "last_seen": iso(entry.last_seen),
-        "version_count": entry.version_count,
-    }
-    if content:
-        data["content_html"] = entry.content_html
-    return data
-
-
-def version_json(version: EntryVersion, *, raw: bool = False) -> dict[str, object]:
-    data: dict[str, object] = {
-        "seq": version.seq,
-        "seen_at": iso(version.seen_at),
-        "title": version.title,
-        "link": http_link(version.link),
-        "source": version.source,
-        "content_hash": version.content_hash,
-        "content_html": version.content_html,
-        "text": version.text,
-    }
-    if raw:
-        data["raw_html"] = version.raw_html
-    return data
 
 
 MAX_PAGE = 100_000
