@@ -226,3 +226,48 @@ class PageSite:
         self.httpd.shutdown()
         self.httpd.server_close()
         self.thread.join()
+
+
+# ---- breaking a store's connection on purpose (the error-wrapping tests) --------------------
+
+
+def driver_connection(store: Storage) -> Any:
+    """The driver connection under a store (``store.conn`` today)."""
+    conn = getattr(store, "conn", None)
+    if conn is None:
+        conn = store.db.conn  # type: ignore[attr-defined]
+    return conn
+
+
+def drop_connection(store: Storage, db: str) -> None:
+    """The database goes away under the store: SQLite's connection is closed, PostgreSQL's
+    server process is terminated by an administrator (pg_terminate_backend)."""
+    conn = driver_connection(store)
+    if not db.startswith(("postgresql://", "postgres://")):
+        conn.close()
+        return
+    import psycopg
+
+    pid = conn.info.backend_pid
+    with psycopg.connect(db, autocommit=True) as admin:
+        # with a timeout the call returns once the process has actually ended
+        done = admin.execute("SELECT pg_terminate_backend(%s, 10000)", (pid,)).fetchone()
+        assert done is not None and done[0] is True
+
+
+def make_read_only(store: Storage, db: str) -> None:
+    """Writes are refused from now on: SQLite's query_only, PostgreSQL's read-only default
+    (what a standby or a read-only mount answers)."""
+    conn = driver_connection(store)
+    if db.startswith(("postgresql://", "postgres://")):
+        conn.execute("SET default_transaction_read_only = on")
+    else:
+        conn.execute("PRAGMA query_only = ON")
+
+
+def backends() -> set[str]:
+    """The backends this run covers (as the root conftest reads them)."""
+    import os
+
+    names = os.environ.get("FEEDVAULT_TEST_BACKENDS", "sqlite,postgres")
+    return {b.strip() for b in names.split(",") if b.strip()}

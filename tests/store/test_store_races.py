@@ -9,30 +9,28 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from pathlib import Path
 
 import pytest
-from store_kit import PageSite, batch, changes_of, later, new_entry, open_store, spec, version
+from store_kit import (
+    PageSite,
+    backends,
+    batch,
+    changes_of,
+    later,
+    new_entry,
+    open_store,
+    spec,
+    version,
+)
 
 from feedvault.errors import StorageError
 from feedvault.models import Feed
 from feedvault.store.base import FeedStateUpdate, StaleBatch, Storage, UpdateCounts
 
 ALLOWED = (StaleBatch, StorageError)
-DRIFT_2 = (
-    "issue #19 drift: SQLite's apply_update lets a bare sqlite3.IntegrityError out of a "
-    "racing commit (PostgreSQL raises StorageError); the one storage layer should fix it"
-)
-
-
-def _known_drift(request: pytest.FixtureRequest, backend: str) -> None:
-    """Mark the SQLite case as an expected failure until the storage layer wraps it (strict:
-    the mark must go as soon as it passes)."""
-    if backend == "sqlite":
-        request.applymarker(pytest.mark.xfail(strict=True, reason=DRIFT_2))
 
 
 def _outcome(call: Callable[[], object]) -> BaseException | None:
@@ -122,12 +120,9 @@ def test_an_unchecked_batch_racing_a_writer_is_a_storage_error(
     store: Storage,
     feed: Feed,
     open_more: Callable[[], Storage],
-    request: pytest.FixtureRequest,
-    backend: str,
 ) -> None:
     """Drift case 2: no expectations in the batch, the other writer stored the entry first
     (SQLite raised a bare sqlite3.IntegrityError here, PostgreSQL a StorageError)."""
-    _known_drift(request, backend)
     open_more().apply_update(feed.id, batch(new=[new_entry("k", "Theirs")]))
     mine = batch(later(1), new=[new_entry("k", "Mine")], document=b"mine",
                  feed_state=FeedStateUpdate(etag='"mine"'))
@@ -142,12 +137,9 @@ def test_an_unchecked_batch_racing_a_writer_is_a_storage_error(
 def test_the_stale_race_fails_alike_on_both_backends(
     make_db: Callable[[str, Path], AbstractContextManager[str]],
     tmp_path: Path,
-    request: pytest.FixtureRequest,
 ) -> None:
     """The same race, run on each backend in turn: the same error type from both."""
-    _known_drift(request, "sqlite")
-    backends = os.environ.get("FEEDVAULT_TEST_BACKENDS", "sqlite,postgres")
-    if not {"sqlite", "postgres"} <= {b.strip() for b in backends.split(",")}:
+    if not {"sqlite", "postgres"} <= backends():
         pytest.skip("needs both backends")
     seen: dict[str, str] = {}
     for backend in ("sqlite", "postgres"):
