@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 from feedvault.changes.diff import describe_raw_edit, is_noise, text_change
@@ -62,7 +61,7 @@ def test_rewrite_is_fast_and_total() -> None:
     assert "text" in s.fields and s.ratio < 0.5
     long_a = " ".join(f"word{i}" for i in range(20000))
     long_b = long_a.replace("word100 ", "changed ")
-    start = time.perf_counter()
+    # 20,000 x 20,000 tokens is over the full diff's cell budget, so an exact size shows
+    # that the common ends were trimmed first (no quadratic diff; timing: bench_limits.py)
     size, _ = text_change(long_a, long_b)
     assert size == len("word100") + len("changed")
-    assert time.perf_counter() - start < 2.0  # prefix/suffix trimming: no quadratic diff

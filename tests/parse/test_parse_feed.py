@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from feedvault.errors import ParseError
@@ -38,9 +36,9 @@ def test_billion_laughs_does_not_expand() -> None:
     data = (f'<?xml version="1.0"?><!DOCTYPE rss [{lol}]><rss version="2.0"><channel>'
             "<title>&lol9;</title><item><title>t</title><description>&lol9;</description>"
             "</item></channel></rss>").encode()
-    started = time.perf_counter()
-    feed = parse_feed(data)  # libxml2 refuses the amplification; we keep what came before
-    assert time.perf_counter() - started < 1.0
+    # libxml2 refuses the amplification; we keep what came before (how long it takes:
+    # benchmarks/bench_limits.py)
+    feed = parse_feed(data)
     assert len(feed.title) < 100
     assert all(len(e.content_html) < 100 for e in feed.entries)
     assert any("amplification" in w for w in feed.warnings)
