@@ -89,7 +89,20 @@ def to_fault(store: Any, exc: Exception) -> VaultFault | None:
     """For store.guard: the VaultFault of a SqliteStorage's driver error, or None."""
     if isinstance(exc, sqlite3.Error) and is_fault(exc):
         return fault(exc, store.path, getattr(store, "conn", None))
+    if isinstance(exc, sqlite3.ProgrammingError) and _closed(getattr(store, "conn", None)):
+        # the connection gone, as PostgreSQL's closed or terminated one is a VaultFault
+        return VaultFault(f"vault {store.path}: the connection to the database was closed")
     return None
+
+
+def _closed(conn: sqlite3.Connection | None) -> bool:
+    if conn is None:
+        return True
+    try:
+        conn.total_changes  # noqa: B018 - raises on a closed connection, nothing else
+    except sqlite3.ProgrammingError:
+        return True
+    return False
 
 
 def check_header(path: Path) -> None:
