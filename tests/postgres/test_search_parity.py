@@ -73,7 +73,9 @@ _FOLDED: dict[int, list[str]] = {}
 
 
 def _containing(docs: list[Any], needle: str) -> set[int]:
-    folded = _FOLDED.setdefault(id(docs), [fold(d.title) + "\n" + fold(d.text) for d in docs])
+    folded = _FOLDED.get(id(docs))
+    if folded is None:  # fold the corpus once, not once per query (setdefault folded it always)
+        folded = _FOLDED[id(docs)] = [fold(d.title) + "\n" + fold(d.text) for d in docs]
     f = fold(needle)
     return {i for i, t in enumerate(folded) if f in t}
 
