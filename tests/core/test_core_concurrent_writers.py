@@ -12,6 +12,10 @@ import sys
 from pathlib import Path
 from types import ModuleType
 
+import pytest
+
+pytestmark = pytest.mark.slow  # rounds of two real writers: only in CI or with FEEDVAULT_TEST_ALL=1
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
