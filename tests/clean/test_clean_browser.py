@@ -8,6 +8,7 @@ machine whatever the payload asks for.
 
 from __future__ import annotations
 
+import html
 import shutil
 from collections.abc import Iterator
 from typing import Any
@@ -63,25 +64,60 @@ def page() -> Iterator[Any]:
         browser.close()
 
 
-def _render(page: Any, html: str) -> int:
-    page.html_now["body"] = f"<!doctype html><html><body>{html}</body></html>"
-    page.goto(PAGE_URL, wait_until="load")
-    page.wait_for_timeout(30)
-    return int(page.evaluate("window.__xss"))
+def _page_of(outputs: list[str]) -> str:
+    """Each output as its own document (an iframe's srcdoc, in the very page the single render
+    used): one load for all, and one output's unclosed tag cannot swallow the next."""
+    frames = "".join(
+        f'<iframe data-i="{i}" srcdoc="{html.escape(_document(out), quote=True)}"></iframe>'
+        for i, out in enumerate(outputs)
+    )
+    return _document(frames)
+
+
+def _document(body: str) -> str:
+    return f"<!doctype html><html><body>{body}</body></html>"
+
+
+# For each frame in the order of the outputs, once the timers its load queued have run
+# (setTimeout-0 payloads: an event, not a wait for a guessed time), PER(its window). A frame
+# that went elsewhere (another origin) gives a message, which the tests count as a failure.
+EACH_FRAME = """async () => {
+  const per = PER;
+  const frames = [...document.querySelectorAll('iframe[data-i]')].map(f => f.contentWindow);
+  const settle = w => new Promise(done => w.setTimeout(() => w.setTimeout(done, 0), 0));
+  await Promise.all(frames.map(w => settle(w).catch(() => null)));
+  return frames.map(w => { try { return per(w); } catch (e) { return 'went away: ' + e; } });
+}"""
+
+
+def _render(page: Any, outputs: list[str], per_frame: str) -> list[Any]:
+    """Load every output at once, then ``per_frame`` (JS of a frame's window) for each."""
+    page.html_now["body"] = _page_of(outputs)
+    page.goto(PAGE_URL, wait_until="load")  # the page's load waits for every frame's load
+    found = page.evaluate(EACH_FRAME.replace("PER", per_frame))
+    assert len(found) == len(outputs)
+    return list(found)
+
+
+RAN = "w => w.__xss"
+SCRIPT_URLS = """w => [...w.document.querySelectorAll('[href],[src],[action]')]
+    .map(e => e.getAttribute('href') || e.getAttribute('src') || e.getAttribute('action'))
+    .filter(u => /^\\s*(javascript|vbscript|data):/i.test(u || ''))"""
 
 
 def test_the_hooks_catch_a_live_payload(page: Any) -> None:
-    assert _render(page, CANARY) == 1
+    """The canary runs, alone and among cleaned vectors: the hooks work in every frame."""
+    assert _render(page, [CANARY], RAN) == [1]
+    outputs = [clean_entry(v, base_url="https://n.example/").html for v in VECTORS[:5]]
+    assert _render(page, [*outputs, CANARY], RAN) == [0] * 5 + [1]
 
 
 def test_no_cleaned_vector_runs_script_in_chromium(page: Any) -> None:
-    ran = [v for v in VECTORS if _render(page, clean_entry(v, base_url="https://n.example/").html)]
+    outputs = [clean_entry(v, base_url="https://n.example/").html for v in VECTORS]
+    ran = [v for v, n in zip(VECTORS, _render(page, outputs, RAN), strict=True) if n]
     assert ran == []
     assert page.dialogs == []
     # and nothing clickable carries a script URL
-    for vector in VECTORS:
-        _render(page, clean_entry(vector).html)
-        bad = page.evaluate("""() => [...document.querySelectorAll('[href],[src],[action]')]
-            .map(e => e.getAttribute('href') || e.getAttribute('src') || e.getAttribute('action'))
-            .filter(u => /^\\s*(javascript|vbscript|data):/i.test(u || ''))""")
-        assert bad == [], vector
+    outputs = [clean_entry(vector).html for vector in VECTORS]
+    bad = [(v, b) for v, b in zip(VECTORS, _render(page, outputs, SCRIPT_URLS), strict=True) if b]
+    assert bad == []
