@@ -128,19 +128,8 @@ def _assert_wrapped(exc: BaseException | None, method: str) -> None:
     assert "\n" not in str(exc), f"{method}: not one line: {exc}"
 
 
-SQLITE_CLOSED = (
-    "open in issue #19: a closed SQLite connection raises sqlite3.ProgrammingError, which the "
-    "store's guard leaves alone (it treats ProgrammingError as a bug); the contract asks for "
-    "VaultFault, as PostgreSQL gives for a closed or terminated connection"
-)
-
-
 @pytest.mark.parametrize("method", [*READS, *WRITES])
-def test_the_connection_gone_is_a_vault_fault(
-    db_url: str, method: str, backend: str, request: pytest.FixtureRequest
-) -> None:
-    if backend == "sqlite":  # strict: the mark must go as soon as the store wraps it
-        request.applymarker(pytest.mark.xfail(strict=True, reason=SQLITE_CLOSED))
+def test_the_connection_gone_is_a_vault_fault(db_url: str, method: str) -> None:
     store = open_store(db_url)
     try:
         ctx = _prepare(store)
