@@ -8,7 +8,8 @@ one of their first versions, in one write transaction, on a real vault file (WAL
 synchronous=NORMAL, the real tables and indexes). Three ways: sqlite3's ``executemany``
 directly, the same through feedvault's own dialect layer (``store.sql``), and SQLAlchemy
 Core's ``insert()`` executed with a list of parameter sets (its executemany). CPU seconds
-of this process (the machine is shared: wall time swings 2x), best of ``--rounds``; SQLAlchemy is skipped when it is not installed (it is not a dependency).
+of this process (the machine is shared: wall time swings 2x), best of ``--rounds``.
+SQLAlchemy is skipped when it is not installed (it is not a dependency).
 """
 
 from __future__ import annotations
@@ -143,7 +144,7 @@ def main() -> None:
     n = args.feeds * args.per_feed
     base = best["sqlite3"]
     for name, secs in best.items():
-        print(f"{name:16} {n / secs:10,.0f} entries+versions/s  {secs * 1000:8.1f} ms  "
+        print(f"{name:16} {n / secs:10,.0f} entries+versions per CPU-s  {secs * 1000:8.1f} ms  "
               f"x{secs / base:.2f}")
 
 
