@@ -1,6 +1,7 @@
 """Edits and disappearances: what changed in an entry, and entries that were taken down.
 
-Pure parts (diff, feedwatch, origin classification, report) know nothing of storage; the
-SQLite statements live in :mod:`feedvault.changes.sqlite` and run in the store's transaction.
+Pure parts (diff, noise, feedwatch, origin classification, report) know nothing of storage;
+the marks' SQL, written once for both backends, is :mod:`feedvault.changes.marks` (run in the
+store's transaction); each backend's schema module holds the tables' DDL.
 Import the submodules directly (this package imports nothing, so the CLI starts fast).
 """

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Final, Protocol
 
 from lxml import etree, html
 
+from feedvault.changes.model import EditSummary as EditSummary  # its home since #19
 from feedvault.urls import canonical_url
 
 if TYPE_CHECKING:
@@ -44,22 +45,6 @@ class VersionLike(Protocol):
     def text(self) -> str: ...
     @property
     def content_html(self) -> str: ...
-
-
-@dataclass(frozen=True, slots=True)
-class EditSummary:
-    """``fields`` in title, link, text, images; ``size`` counts text characters changed."""
-
-    fields: tuple[str, ...]
-    size: int
-    ratio: float  # similarity of the normalised texts, 1.0 = same
-
-    @property
-    def is_noise(self) -> bool:
-        return not self.fields
-
-    def as_dict(self) -> dict[str, object]:
-        return {"fields": list(self.fields), "size": self.size, "ratio": round(self.ratio, 4)}
 
 
 def tokens(text: str) -> list[str]:
@@ -136,20 +121,22 @@ def describe_edit(old: VersionLike, new: VersionLike) -> EditSummary:
 
 
 @dataclass(frozen=True, slots=True)
-class _Cleaned:
+class Cleaned:
+    """A body cleaned with today's rules, base URL = its link: what noise checks compare."""
+
     title: str
     link: str | None
     text: str
     content_html: str
 
 
-def _cleaned(
+def reclean(
     raw_html: str, title: str, link: str | None, feed_slug: str | None, rules: RuleSet | None
-) -> _Cleaned:
+) -> Cleaned:
     from feedvault.clean import clean_entry
 
     result = clean_entry(raw_html, base_url=link, link=link, feed_slug=feed_slug, rules=rules)
-    return _Cleaned(title, link, result.text, result.html)
+    return Cleaned(title, link, result.text, result.html)
 
 
 def describe_raw_edit(
@@ -165,8 +152,8 @@ def describe_raw_edit(
 ) -> EditSummary:
     """describe_edit for two raw item bodies: both are cleaned with the same rules first."""
     return describe_edit(
-        _cleaned(old_raw_html, old_title, old_link, feed_slug, rules),
-        _cleaned(new_raw_html, new_title, new_link, feed_slug, rules),
+        reclean(old_raw_html, old_title, old_link, feed_slug, rules),
+        reclean(new_raw_html, new_title, new_link, feed_slug, rules),
     )
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractContextManager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from feedvault.changes.diff import EditSummary, describe_edit
 from feedvault.changes.feedwatch import explain_disappearances
@@ -23,6 +23,9 @@ from feedvault.store.guard import translating
 from feedvault.store.rows import VERSION_COLUMNS, version_from_row
 from feedvault.store.sql.dialect import Db
 from feedvault.timeutil import from_ms, iso
+
+if TYPE_CHECKING:
+    from feedvault.store.base import NewVersion
 
 # ---- marks ----------------------------------------------------------------------------
 
@@ -89,12 +92,12 @@ def current_version(db: Db, entry_id: int) -> EntryVersion | None:
     return version_from_row(row) if row else None
 
 
-def record_edit(
-    db: Db, entry_id: int, seq: int, at_ms: int, summary: EditSummary | None = None
-) -> EditSummary:
-    """Add the 'edit' mark of version ``seq`` (compared with ``seq - 1``), after inserting it.
+def record_edit(db: Db, entry_id: int, seq: int, at_ms: int) -> EditSummary:
+    """Add the 'edit' mark of stored version ``seq``, comparing it with ``seq - 1`` here.
 
-    Pass the ``summary`` the pipeline already computed to skip the comparison here.
+    For versions whose summary nobody computed: the migration that notes edits stored before
+    the marks table, and batches built without ``NewVersion.edit`` (the pipeline always
+    computes it, before writing).
     """
     rows = db.all(
         f"SELECT {VERSION_COLUMNS} FROM versions WHERE entry_id = ? AND seq IN (?, ?) "
@@ -102,39 +105,53 @@ def record_edit(
         (entry_id, seq - 1, seq),
     )
     versions = [version_from_row(r) for r in rows]
-    if summary is None:
-        if len(versions) != 2:
-            raise ValueError(f"entry {entry_id} has no versions {seq - 1} and {seq}")
-        summary = describe_edit(versions[0], versions[1])
-    how = "origin" if versions and versions[-1].source == "page" else "feed"
-    evidence: dict[str, Any] = {"seq": seq, **summary.as_dict()}
-    if versions and versions[-1].document_sha:
-        evidence["document"] = versions[-1].document_sha
-    insert_mark(db, entry_id, "edit", at_ms, how, evidence)
+    if len(versions) != 2:
+        raise ValueError(f"entry {entry_id} has no versions {seq - 1} and {seq}")
+    summary = describe_edit(versions[0], versions[1])
+    insert_edit(db, entry_id, seq, at_ms, summary, versions[1].source, versions[1].document_sha)
     return summary
+
+
+def insert_edit(
+    db: Db,
+    entry_id: int,
+    seq: int,
+    at_ms: int,
+    summary: EditSummary,
+    source: str,
+    document_sha: str | None,
+) -> None:
+    """The 'edit' mark of version ``seq`` from its summary: an insert, no comparison."""
+    how = "origin" if source == "page" else "feed"
+    evidence: dict[str, Any] = {"seq": seq, **summary.as_dict()}
+    if document_sha:
+        evidence["document"] = document_sha
+    insert_mark(db, entry_id, "edit", at_ms, how, evidence)
 
 
 def record_update(
     db: Db,
     feed_id: int,
-    changed_ids: Sequence[int],
+    edits: Sequence[tuple[int, int, NewVersion]],
     feed_keys: Sequence[str] | None,
     at_ms: int,
     document_sha: str | None = None,
 ) -> None:
     """Everything one feed update notices, for the store's apply_update to call last.
 
-    ``changed_ids`` got a new version in this transaction; ``feed_keys`` are the entry keys
-    of the feed document in document order (None for archive imports: no feed was read).
+    ``edits`` are (entry id, seq, version) of the versions inserted in this transaction after
+    an entry's first; their summaries were computed before writing (``NewVersion.edit``), so
+    this only inserts. ``feed_keys`` are the entry keys of the feed document in document
+    order (None for archive imports: no feed was read).
     """
-    counts: dict[int, int] = {}
-    for cond, params in db.any_of("id", changed_ids):
-        rows = db.execute(f"SELECT id, version_count FROM entries WHERE {cond}", params)
-        counts.update({int(i): int(n) for i, n in rows})
-    for entry_id in changed_ids:
-        if counts.get(entry_id, 0) > 1:
-            record_edit(db, entry_id, counts[entry_id], at_ms)
+    for entry_id, seq, version in edits:
+        if version.edit is None:  # a batch from outside the pipeline: compare stored versions
+            record_edit(db, entry_id, seq, at_ms)
+        else:
+            insert_edit(db, entry_id, seq, at_ms, version.edit, version.source, document_sha)
     if feed_keys is not None:
+        # Gone/back stays in the transaction: it is a set difference with the feed_keys rows
+        # of the previous document, which only the rows read under the write lock can give.
         record_feed_presence(db, feed_id, feed_keys, at_ms, document_sha)
 
 

@@ -44,3 +44,23 @@ class Change:
         from feedvault.shapes import change_json  # lazy: `feedvault --help` reads KINDS
 
         return change_json(self)
+
+
+@dataclass(frozen=True, slots=True)
+class EditSummary:
+    """``fields`` in title, link, text, images; ``size`` counts text characters changed.
+
+    A value here (not in diff.py) so that an update batch can carry it without the store
+    importing the diffing code.
+    """
+
+    fields: tuple[str, ...]
+    size: int
+    ratio: float  # similarity of the normalised texts, 1.0 = same
+
+    @property
+    def is_noise(self) -> bool:
+        return not self.fields
+
+    def as_dict(self) -> dict[str, object]:
+        return {"fields": list(self.fields), "size": self.size, "ratio": round(self.ratio, 4)}

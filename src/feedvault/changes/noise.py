@@ -1,42 +1,54 @@
-"""Pipeline glue: a changed hash that is only a re-render is not a new version.
+"""Is a changed item an edit, and which one: a pure function of data read before deciding.
 
-Called right after ``decide`` (``decision = drop_noise(store, decision, ...)``): the decider
-compares hashes of the raw bytes, which any re-render changes; this compares what a reader
-sees. A noisy item counts as unchanged, so its ``last_seen`` still moves on.
+The decider compares hashes of the raw bytes, which any re-render changes; this compares what
+a reader sees. The pipeline reads the changed entries' current versions in its read phase
+(``prepare``), then asks ``judge_edit`` for each: None means only noise (the item counts as
+unchanged, so its ``last_seen`` still moves on), else the edit summary the 'edit' mark
+carries, which travels in the update batch: the write transaction only inserts it.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
-from feedvault.changes.diff import is_noise
+from feedvault.changes.diff import VersionLike, describe_edit, reclean
+from feedvault.changes.model import EditSummary
 
 if TYPE_CHECKING:
     from feedvault.clean import RuleSet
-    from feedvault.decide.decider import Candidate, Decision
-    from feedvault.store.base import Storage
 
 
-def drop_noise(
-    store: Storage,
-    decision: Decision,
+class StoredVersion(VersionLike, Protocol):
+    """An entry's current version as stored (``Entry`` has it): its raw body too."""
+
+    @property
+    def raw_html(self) -> str: ...
+
+
+def judge_edit(
+    old: StoredVersion,
+    new: VersionLike,
+    new_raw_html: str,
     *,
+    cleaned_like_noise: bool,
     feed_slug: str | None = None,
     rules: RuleSet | None = None,
-) -> Decision:
-    """Move changed entries whose change is only noise to ``decision.unchanged``."""
-    if not decision.changed:
-        return decision
-    current = {e.id: e for e in store.get_entries([eid for eid, _ in decision.changed])}
-    kept: list[tuple[int, Candidate]] = []
-    for entry_id, cand in decision.changed:
-        old, new = current.get(entry_id), cand.parsed
-        if old is not None and is_noise(
-            old.raw_html, new.content_html, old.title, new.title, old.link, new.link,
-            feed_slug=feed_slug, rules=rules,
-        ):
-            decision.unchanged.append(entry_id)
-        else:
-            kept.append((entry_id, cand))
-    decision.changed = kept
-    return decision
+) -> EditSummary | None:
+    """None when ``new`` is only a re-render of ``old``; else what changed from ``old``.
+
+    Noise compares both raw bodies cleaned with today's rules (a rules or cleaner change is no
+    edit); the summary compares the stored version with the new one, as the versions table
+    shows them. ``cleaned_like_noise``: ``new`` was cleaned with its link as base URL, as the
+    noise check cleans, so its cleaning is reused; and when the old body cleans to what is
+    stored, the noise comparison already is the summary: one clean and one diff per side.
+    """
+    old_now = reclean(old.raw_html, old.title, old.link, feed_slug, rules)
+    new_now = new if cleaned_like_noise else reclean(new_raw_html, new.title, new.link,
+                                                     feed_slug, rules)
+    verdict = describe_edit(old_now, new_now)
+    if verdict.is_noise:
+        return None
+    if cleaned_like_noise and (old_now.text, old_now.content_html) == (old.text,
+                                                                       old.content_html):
+        return verdict
+    return describe_edit(old, new)

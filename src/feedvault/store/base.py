@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Protocol
 
 import zstandard
 
+from feedvault.changes.model import EditSummary
+from feedvault.decide.decider import EntryState as EntryState  # the decider's type: one way
 from feedvault.models import Entry, EntryVersion, Feed
 from feedvault.search.query import Query
 
@@ -32,17 +34,6 @@ class FeedSpec:
 
 
 @dataclass(frozen=True, slots=True)
-class EntryState:
-    """What the decider needs to know of a stored entry."""
-
-    entry_id: int
-    content_hash: str
-    version_count: int
-    published_source: str
-    source: str  # source of the current version
-
-
-@dataclass(frozen=True, slots=True)
 class NewVersion:
     title: str
     link: str | None
@@ -52,6 +43,10 @@ class NewVersion:
     content_hash: str
     source: str = "feed"
     index: IndexFields | None = None  # search tokens, when the preparing stage made them
+    # What a reader sees changed from the entry's current version (the 'edit' mark's
+    # evidence), computed where the update is prepared; None for a first version, or from a
+    # caller that did not compute it (the store then compares the stored versions itself).
+    edit: EditSummary | None = None
 
 
 @dataclass(frozen=True, slots=True)

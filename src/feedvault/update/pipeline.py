@@ -3,6 +3,10 @@
 Cleaning runs after the decider so that an unchanged entry costs a hash, not a clean; each new
 or changed entry is parsed, cleaned and tokenised exactly once. The store writes the entries, the
 versions, the search rows and the feed's HTTP state in one transaction.
+
+Changes are computed here too, before writing: the noise verdict and the edit summary of each
+changed entry (feedvault.changes.noise) travel in the batch (``NewVersion.edit``), so the write
+transaction only inserts the marks.
 """
 
 from __future__ import annotations
@@ -12,7 +16,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from feedvault.changes.noise import drop_noise
+from feedvault.changes.diff import describe_edit
+from feedvault.changes.noise import judge_edit
 from feedvault.clean import RuleSet, clean_entry
 from feedvault.decide import content_hash, decide
 from feedvault.decide.decider import Candidate, candidates
@@ -259,13 +264,32 @@ def prepare_entries(
     cands, _ = candidates(entries)
     keys = tuple(c.key for c in cands)
     states = store.entry_states(feed.id, keys)
-    decision = drop_noise(store, decide(cands, states), feed_slug=feed.slug, rules=rules)
+    decision = decide(cands, states)
+    # The read phase ends here: the changed entries' current versions, read after `states`.
+    # If another writer adds a version after `states` was read, the store's stale check
+    # (UpdateBatch.expected, under its write lock) sends the feed back here, so the edit
+    # summaries computed from these reads are those of the versions the batch follows.
+    current = {e.id: e for e in store.get_entries([eid for eid, _ in decision.changed])}
     ctx = _Context(feed, site_link, rules, source)
     new_entries = [_new_entry(c, ctx, seen_at) for c in decision.new]
-    changed = [
-        (entry_id, _version(c, ctx)[0], _published_update(c.parsed, states[c.key]))
-        for entry_id, c in decision.changed
-    ]
+    changed: list[tuple[int, NewVersion, datetime | None]] = []
+    real: list[tuple[int, Candidate]] = []
+    for entry_id, cand in decision.changed:
+        version = _version(cand, ctx)[0]
+        old = current.get(entry_id)
+        if old is not None:
+            edit = judge_edit(
+                old, version, cand.parsed.content_html,
+                cleaned_like_noise=_base_url(cand.parsed, ctx) == cand.parsed.link,
+                feed_slug=feed.slug, rules=rules,
+            )
+            if edit is None:  # only a re-render: unchanged, its last_seen still moves on
+                decision.unchanged.append(entry_id)
+                continue
+            version = replace(version, edit=edit)
+        real.append((entry_id, cand))
+        changed.append((entry_id, version, _published_update(cand.parsed, states[cand.key])))
+    decision.changed = real
     anything = bool(new_entries or changed)
     batch = UpdateBatch(
         seen_at=seen_at,
@@ -349,6 +373,10 @@ def prepare_pages(
             source="page",
             index=index_fields(entry.title, cleaned.text),
         )
+        state = states.get(entry.key)
+        if state is not None and state.version_count == entry.version_count:
+            # `entry` is the version the stale check pins: the edit is computed here, once
+            version = replace(version, edit=describe_edit(entry, version))
         changed.append((entry.id, version, None))
     result = UpdateResult(feed.slug, "ok")
     if not changed:
@@ -371,11 +399,16 @@ class _Context:
     source: str
 
 
+def _base_url(entry: ParsedEntry, ctx: _Context) -> str | None:
+    """What an item's relative links resolve against when it is cleaned for storing."""
+    return entry.base_url or entry.link or ctx.site_link
+
+
 def _version(cand: Candidate, ctx: _Context) -> tuple[NewVersion, datetime | None]:
     entry = cand.parsed
     cleaned = clean_entry(
         entry.content_html,
-        base_url=entry.base_url or entry.link or ctx.site_link,
+        base_url=_base_url(entry, ctx),
         link=entry.link,
         feed_slug=ctx.feed.slug,
         rules=ctx.rules,

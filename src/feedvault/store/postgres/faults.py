@@ -39,6 +39,6 @@ def to_fault(store: Any, exc: Exception) -> VaultFault | None:
         what = "the server cannot be reached"
     if what is None:
         return None
-    from feedvault.store.postgres.store import _first_line, _safe
+    from feedvault.store.sql.dialect import first_line  # not the store module: no cycle
 
-    return VaultFault(f"vault {_safe(store.url)}: {what} ({_first_line(exc)})")
+    return VaultFault(f"vault {store.where}: {what} ({first_line(exc)})")  # password hidden

@@ -117,9 +117,7 @@ class PostgresStorage(SqlStorage):
         self.upkeep.run(self.conn)  # a whole new index: merge it and give the planner stats
 
     def _migrate_changes(self, conn: Any) -> None:
-        from feedvault.changes import postgres as changes_postgres
-
-        changes_postgres.migrate_changes(conn)
+        schema.migrate_changes(conn)
 
 
 def _safe(url: str) -> str:
@@ -133,7 +131,3 @@ def _safe(url: str) -> str:
     user = f"{parts.username}:***@" if parts.username else ""
     port = f":{parts.port}" if parts.port else ""
     return urlunsplit(parts._replace(netloc=f"{user}{host}{port}"))
-
-
-def _first_line(exc: BaseException) -> str:
-    return first_line(exc)

@@ -284,7 +284,11 @@ class SqlStorage:
         with self.transaction():
             if self.dialect.lock_feed is not None:
                 db.execute(self.dialect.lock_feed, (feed_id,))
-            expected = batch.expected  # re-checked under the write lock
+            # Re-checked under the write lock. This also keeps the batch's precomputed edit
+            # summaries true: they were computed against the versions these states pin (the
+            # version count is in them), so if another writer added one, nothing is written
+            # and the caller decides and computes again.
+            expected = batch.expected
             if expected is not None and self.entry_states(feed_id, batch.expected_keys) != expected:
                 raise StaleBatch(f"feed {feed_id} changed since the update was decided")
             doc_sha = self._store_document(feed_id, batch, seen)
@@ -297,7 +301,7 @@ class SqlStorage:
                     (entry_id, feed_id, to_ms(new.published), version.title, version.text)
                 )
                 fields.append(version.index)
-            changed_ids: list[int] = []
+            edits: list[tuple[int, int, NewVersion]] = []  # (entry id, seq, version)
             for entry_id, version, published in batch.changed:
                 seq, current_hash, current_source = db.one(
                     "SELECT e.version_count + 1, v.content_hash, v.source FROM entries e "
@@ -308,7 +312,7 @@ class SqlStorage:
                     # another writer stored this very version: never twice in a row
                     db.execute("UPDATE entries SET last_seen = ? WHERE id = ?", (seen, entry_id))
                     continue
-                changed_ids.append(entry_id)
+                edits.append((entry_id, int(seq), version))
                 version_id = db.one(
                     _NEXT_VERSION_SQL,
                     self._version_row(entry_id, int(seq), seen, version, doc_sha),
@@ -326,10 +330,11 @@ class SqlStorage:
                 db.execute(f"UPDATE entries SET last_seen = ? WHERE {cond}", (seen, *params))
             self._index_rows(indexed, fields)
             db.execute(_FEED_STATE_SQL, self._feed_state_params(feed_id, batch.feed_state, seen))
-            marks.record_update(db, feed_id, changed_ids, batch.feed_keys, seen, doc_sha)
-        skipped = len(batch.changed) - len(changed_ids)
+            # the marks: edit summaries came computed in the batch, so this only inserts
+            marks.record_update(db, feed_id, edits, batch.feed_keys, seen, doc_sha)
+        skipped = len(batch.changed) - len(edits)
         return UpdateCounts(
-            len(batch.new_entries), len(changed_ids), len(batch.unchanged_ids) + skipped
+            len(batch.new_entries), len(edits), len(batch.unchanged_ids) + skipped
         )
 
     def _store_document(self, feed_id: int, batch: UpdateBatch, seen: int) -> str | None:

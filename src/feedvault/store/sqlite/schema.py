@@ -88,10 +88,51 @@ def _v3_meta(conn: sqlite3.Connection) -> None:
     conn.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
 
 
-def _v4_changes(conn: sqlite3.Connection) -> None:
-    from feedvault.changes import sqlite as changes_sqlite
+# The tables of the changes package (its marks logic is changes/marks.py, for both backends).
+_CHANGES = """
+CREATE TABLE IF NOT EXISTS marks (
+    id INTEGER PRIMARY KEY,
+    entry_id INTEGER NOT NULL REFERENCES entries(id) ON DELETE CASCADE,
+    kind TEXT NOT NULL CHECK (kind IN ('edit', 'gone', 'back')),
+    at INTEGER NOT NULL,
+    how TEXT NOT NULL CHECK (how IN ('feed', 'origin')),
+    evidence TEXT NOT NULL DEFAULT '{}'
+);
+CREATE INDEX IF NOT EXISTS marks_at ON marks (at DESC, id DESC);
+CREATE INDEX IF NOT EXISTS marks_entry ON marks (entry_id, at, id);
+CREATE TABLE IF NOT EXISTS feed_keys (
+    feed_id INTEGER NOT NULL REFERENCES feeds(id) ON DELETE CASCADE,
+    position INTEGER NOT NULL,
+    key TEXT NOT NULL,
+    PRIMARY KEY (feed_id, position)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS origin_checks (
+    entry_id INTEGER PRIMARY KEY REFERENCES entries(id) ON DELETE CASCADE,
+    checked_at INTEGER NOT NULL,
+    verdict TEXT NOT NULL,
+    status INTEGER,
+    final_url TEXT,
+    similarity REAL
+)
+"""
 
-    changes_sqlite.migrate_changes(conn)
+
+def migrate_changes(conn: sqlite3.Connection) -> None:
+    """Create the changes tables if missing, then note the edits of versions stored before
+    they existed (idempotent). The DDL lives here, with the backend's schema, so that the
+    changes package never imports a backend."""
+    from feedvault.changes.marks import note_stored_edits
+    from feedvault.store.sql.dialect import Db
+    from feedvault.store.sqlite.dialect import SQLITE
+
+    for statement in _CHANGES.split(";"):
+        if statement.strip():
+            conn.execute(statement)
+    note_stored_edits(Db(conn, SQLITE))
+
+
+def _v4_changes(conn: sqlite3.Connection) -> None:
+    migrate_changes(conn)
 
 
 def _v5_doc_sha(conn: sqlite3.Connection) -> None:

@@ -150,6 +150,6 @@ class SqliteStorage(SqlStorage):
         search_index.clear(self.conn)
 
     def _migrate_changes(self, conn: Any) -> None:
-        from feedvault.changes import sqlite as changes_sqlite
+        from feedvault.store.sqlite.schema import migrate_changes
 
-        changes_sqlite.migrate_changes(conn)
+        migrate_changes(conn)
