@@ -3,8 +3,10 @@ every backend: the SQL is written once over the store's dialect (store/sql/diale
 
 A store offers this as ``store.changes``. The writing functions run inside the caller's
 transaction (the store's ``apply_update``): marks are written together with the versions and
-feed state they describe, or not at all. Evidence is JSON text on both backends, so a vault
-copies between them unchanged. Nothing here deletes an entry, a version or a mark.
+feed state they describe, or not at all. What an edit changed was computed before the write
+(changes/noise.py, in the pipeline's ``prepare``); here it is only inserted. Evidence is
+JSON text on both backends, so a vault copies between them unchanged. Nothing here deletes
+an entry, a version or a mark.
 """
 
 from __future__ import annotations
