@@ -16,7 +16,7 @@ from feedvault.changes.report import describe as describe_en
 from feedvault.web.evidence import describe
 from feedvault.web.i18n import MESSAGES, translate
 
-# Every shape of evidence the changes package records (changes/sqlite.py, origin.py).
+# Every shape of evidence the changes package records (changes/marks.py, origin.py).
 CASES: list[tuple[str, str, dict[str, Any]]] = [
     ("edit", "feed", {"seq": 2, "fields": ["title", "text"], "size": 41, "ratio": 0.8731}),
     ("edit", "feed", {"seq": 3, "fields": ["link", "images"], "size": 0, "ratio": 1.0}),
