@@ -65,3 +65,16 @@ class Entry:
     text: str
     version_count: int = 1
     versions: tuple[EntryVersion, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class EntryState:
+    """What the decider needs to know of a stored entry. The store reads it, the decider
+    judges by it; it lives here so that neither imports the other (and so that opening a
+    store for reading does not import the parser)."""
+
+    entry_id: int
+    content_hash: str
+    version_count: int
+    published_source: str
+    source: str  # source of the current version

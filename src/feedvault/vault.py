@@ -24,20 +24,19 @@ from feedvault.errors import (
     SearchError,
     UsageError,
 )
-from feedvault.exporter import export_markdown, export_opml
-from feedvault.importer import ImportResult, import_paths
 from feedvault.models import Entry, Feed
 from feedvault.naming import slug_from_source, slugify, unique_slug
 from feedvault.store import FeedSpec, Storage, open_storage
-from feedvault.update.pipeline import UpdateResult
-from feedvault.update.updater import Updater
 
 if TYPE_CHECKING:
     from feedvault.archive.tree import ExportStats
     from feedvault.clean import RuleSet
     from feedvault.fetch.client import Fetcher
+    from feedvault.importer import ImportResult
     from feedvault.search.query import Query
+    from feedvault.update.pipeline import UpdateResult
     from feedvault.update.prepare_pool import PreparePool
+    from feedvault.update.updater import Updater
 
 
 def open_vault(db: str | None = None, *, settings: Settings | None = None) -> Vault:
@@ -51,20 +50,34 @@ class Vault:
 
     def __init__(self, store: Storage, settings: Settings) -> None:
         self.store = store
-        self.updater = Updater(store, settings)
+        self._settings = settings
+        self._updater: Updater | None = None
+
+    @property
+    def updater(self) -> Updater:
+        """Made on first use: reading commands never import the update stages (lxml, nh3,
+        the cleaner): `feedvault feeds` starts in half the time."""
+        if self._updater is None:
+            from feedvault.update.updater import Updater
+
+            self._updater = Updater(self.store, self._settings)
+        return self._updater
 
     @property
     def settings(self) -> Settings:
-        return self.updater.settings
+        return self._settings if self._updater is None else self._updater.settings
 
     @settings.setter
     def settings(self, settings: Settings) -> None:
-        self.updater.settings = settings
+        self._settings = settings
+        if self._updater is not None:
+            self._updater.settings = settings
 
     # ---- lifecycle ---------------------------------------------------------------------
 
     def close(self) -> None:
-        self.updater.close()
+        if self._updater is not None:
+            self._updater.close()
         self.store.close()
 
     def __enter__(self) -> Vault:
@@ -271,6 +284,8 @@ class Vault:
 
     def import_paths(self, paths: Iterable[str | Path], *, feed: str | None = None) -> ImportResult:
         """Import archive files, archive trees and OPML files."""
+        from feedvault.importer import import_paths
+
         return import_paths(
             self.store,
             [Path(p) for p in paths],
@@ -282,9 +297,13 @@ class Vault:
     def export_markdown(
         self, root: str | Path, *, feeds: Sequence[str] | None = None, commit: bool = False
     ) -> ExportStats:
+        from feedvault.exporter import export_markdown
+
         return export_markdown(self.store, Path(root), feeds=feeds, commit=commit)
 
     def export_opml(self, path: str | Path) -> int:
+        from feedvault.exporter import export_opml
+
         return export_opml(self.store, Path(path))
 
 

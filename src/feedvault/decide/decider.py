@@ -6,19 +6,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from feedvault.decide.identity import content_hash, entry_key
+from feedvault.models import EntryState as EntryState  # the decider's input, read by the store
 from feedvault.parse.model import ParsedEntry
-
-
-@dataclass(frozen=True, slots=True)
-class EntryState:
-    """What the decider needs to know of a stored entry (the store reads it; it lives here so
-    that deciding never imports the store)."""
-
-    entry_id: int
-    content_hash: str
-    version_count: int
-    published_source: str
-    source: str  # source of the current version
 
 
 @dataclass(frozen=True, slots=True)

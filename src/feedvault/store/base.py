@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Protocol
 import zstandard
 
 from feedvault.changes.model import EditSummary
-from feedvault.decide.decider import EntryState as EntryState  # the decider's type: one way
 from feedvault.models import Entry, EntryVersion, Feed
+from feedvault.models import EntryState as EntryState  # the decider's input
 from feedvault.search.query import Query
 
 if TYPE_CHECKING:
