@@ -10,10 +10,10 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any, Protocol
+from typing import Any
 
-from feedvault.changes.model import Change, Mark
-from feedvault.changes.origin import OriginTarget, OriginVerdict, WatchPolicy
+from feedvault.changes.backend import changes_api
+from feedvault.changes.marks import Changes
 from feedvault.store.base import (
     EntryState,
     FeedSpec,
@@ -114,76 +114,9 @@ def later(minutes: int) -> datetime:
     return T0 + timedelta(minutes=minutes)
 
 
-class Changes(Protocol):
-    """The changes/marks capability of a store, as the suite uses it."""
-
-    def list_changes(
-        self,
-        since_ms: int | None = None,
-        feed_id: int | None = None,
-        kind: str | None = None,
-        limit: int | None = 100,
-    ) -> list[Change]: ...
-
-    def marks_for_entry(self, entry_id: int) -> list[Mark]: ...
-
-    def origin_targets(
-        self, now_ms: int, policy: WatchPolicy, feed_id: int | None = None
-    ) -> list[OriginTarget]: ...
-
-    def record_origin_verdicts(
-        self, verdicts: Sequence[OriginVerdict]
-    ) -> tuple[list[int], list[int]]: ...
-
-
-class _LegacyChanges:
-    """Adapter over ``changes.backend.changes_api(store)`` (the API before ``store.changes``)."""
-
-    def __init__(self, store: Storage) -> None:
-        from feedvault.changes.backend import changes_api
-
-        self.db: Any = changes_api(store)
-
-    def list_changes(
-        self,
-        since_ms: int | None = None,
-        feed_id: int | None = None,
-        kind: str | None = None,
-        limit: int | None = 100,
-    ) -> list[Change]:
-        found: list[Change] = self.db.list_changes(since_ms, feed_id, kind, limit)
-        return found
-
-    def marks_for_entry(self, entry_id: int) -> list[Mark]:
-        found: list[Mark] = self.db.marks_for_entry(entry_id)
-        return found
-
-    def origin_targets(
-        self, now_ms: int, policy: WatchPolicy, feed_id: int | None = None
-    ) -> list[OriginTarget]:
-        found: list[OriginTarget]
-        found = self.db.sql.origin_targets(self.db.conn, now_ms, policy, feed_id)
-        return found
-
-    def record_origin_verdicts(
-        self, verdicts: Sequence[OriginVerdict]
-    ) -> tuple[list[int], list[int]]:
-        with self.db.transaction() as conn:
-            found: tuple[list[int], list[int]]
-            found = self.db.sql.record_origin_verdicts(conn, verdicts)
-            return found
-
-
 def changes_of(store: Storage) -> Changes:
-    """The store's changes capability: ``store.changes`` when the store offers it."""
-    found: Any = getattr(store, "changes", None)
-    if found is not None and all(
-        callable(getattr(found, name, None))
-        for name in ("list_changes", "marks_for_entry", "origin_targets", "record_origin_verdicts")
-    ):
-        changes: Changes = found
-        return changes
-    return _LegacyChanges(store)
+    """The store's changes capability (``store.changes``), as every caller reaches it."""
+    return changes_api(store)
 
 
 class PageSite:

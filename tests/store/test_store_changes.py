@@ -1,8 +1,7 @@
 """Storage contract, changes and marks: edits, disappearances from the feed and at the origin,
 written with the update that noticed them and read back the same way on both backends.
 
-The changes API is reached through ``store_kit.changes_of`` only (``store.changes`` once the
-store offers it)."""
+The changes API is reached through ``store_kit.changes_of`` (``store.changes``)."""
 
 from __future__ import annotations
 
