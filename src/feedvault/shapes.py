@@ -10,8 +10,7 @@ path, the error count and the next check.
 
 from __future__ import annotations
 
-from typing import Any, Protocol
-
+from feedvault.changes.model import Change, Mark
 from feedvault.export.links import http_link
 from feedvault.models import Entry, EntryVersion, Feed
 from feedvault.timeutil import iso
@@ -105,26 +104,7 @@ def version_json(
     return data
 
 
-class ChangeLike(Protocol):
-    """A reported change (feedvault.changes.model.Change), by what its shape needs."""
-
-    @property
-    def kind(self) -> str: ...
-    @property
-    def entry_id(self) -> int: ...
-    @property
-    def feed(self) -> str: ...
-    @property
-    def title(self) -> str: ...
-    @property
-    def at(self) -> Any: ...
-    @property
-    def how(self) -> str: ...
-    @property
-    def evidence(self) -> dict[str, Any]: ...
-
-
-def change_json(change: ChangeLike) -> dict[str, object]:
+def change_json(change: Change) -> dict[str, object]:
     """An edit, disappearance or return: `changes --json` and /changes.json alike."""
     return {
         "kind": change.kind,
@@ -136,6 +116,6 @@ def change_json(change: ChangeLike) -> dict[str, object]:
     }
 
 
-def mark_json(mark: Any) -> dict[str, object]:
+def mark_json(mark: Mark) -> dict[str, object]:
     """A mark of one entry, as `show --json` lists them."""
     return {"kind": mark.kind, "at": iso(mark.at), "how": mark.how, "evidence": mark.evidence}

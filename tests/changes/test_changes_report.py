@@ -17,6 +17,7 @@ from feedvault.changes.report import changes_atom, format_marks
 from feedvault.cli.changes import add_changes_parsers
 from feedvault.export.atom import AtomFeedInfo
 from feedvault.parse import parse_feed
+from feedvault.shapes import change_json
 
 A = "{http://www.w3.org/2005/Atom}"
 # As tests/conftest.py decides which backends a run covers (CI starts PostgreSQL).
@@ -171,14 +172,14 @@ def test_marks_copy_to_postgres_and_back(
         a.add_feed(site.url("/feed.xml"), slug="news")
         site.feed(feed_items("Rice prices rise again", third=False))
         a.update()
-        before = [c.as_json() for c in changes_api(a.store).list_changes()]
+        before = [change_json(c) for c in changes_api(a.store).list_changes()]
         assert [c["kind"] for c in before] == ["gone", "edit"]
         settings = Settings(db=pg_url, allow_networks=loopback)
         with open_vault(pg_url, settings=settings) as pg:
             report = copy_vault(a.store, pg.store)
             assert report.verified
             assert {t.name: t.rows for t in report.tables}["feed_keys"] == 3
-            assert [c.as_json() for c in changes_api(pg.store).list_changes()] == before
+            assert [change_json(c) for c in changes_api(pg.store).list_changes()] == before
             site.feed(feed_items("Rice prices rise again"))  # the bridge story is back
             pg.update()
             kinds = [c.kind for c in changes_api(pg.store).list_changes()]

@@ -10,6 +10,7 @@ from site_server import Item, Site
 from feedvault.changes.backend import changes_api
 from feedvault.changes.origin import WatchPolicy
 from feedvault.changes.watch import run_origin_watch
+from feedvault.shapes import change_json
 
 TEXT = {
     1: "<p>The council approved the new budget on Monday after a long debate.</p>"
@@ -148,6 +149,6 @@ def test_edits_moves_deletions_and_restores(site: Site, wired: Any) -> None:
     # A third identical update notices nothing new.
     vault.update()
     assert len(marks(vault)) == 9
-    out = [c.as_json() for c in changes_api(vault.store).list_changes(kind="gone")]
+    out = [change_json(c) for c in changes_api(vault.store).list_changes(kind="gone")]
     assert {o["title"] for o in out} == {TITLES[5], TITLES[6]}
     json.dumps(out)

@@ -39,12 +39,6 @@ class Change:
     mark_id: int = 0
     link: str | None = None
 
-    def as_json(self) -> dict[str, object]:
-        """The shape `feedvault changes --json` prints (feedvault.shapes builds it)."""
-        from feedvault.shapes import change_json  # lazy: `feedvault --help` reads KINDS
-
-        return change_json(self)
-
 
 @dataclass(frozen=True, slots=True)
 class EditSummary:
