@@ -35,7 +35,6 @@ if TYPE_CHECKING:
     from feedvault.importer import ImportResult
     from feedvault.search.query import Query
     from feedvault.update.pipeline import UpdateResult
-    from feedvault.update.prepare_pool import PreparePool
     from feedvault.update.updater import Updater
 
 
@@ -173,14 +172,6 @@ class Vault:
     ) -> UpdateResult:
         """Store a feed document obtained elsewhere (a file, a test, another fetcher)."""
         return self.updater.update_from_bytes(slug, data, url=url, content_type=content_type)
-
-    @property
-    def _pool(self) -> PreparePool | None:
-        """The preparing workers, once started (tests look at them)."""
-        return self.updater._pool
-
-    def _prepare_pool(self, documents: int) -> PreparePool | None:
-        return self.updater._prepare_pool(documents)
 
     # ---- reading -----------------------------------------------------------------------
 

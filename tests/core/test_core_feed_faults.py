@@ -166,7 +166,7 @@ def test_preparing_workers_that_raise_or_die(
                 vault.add_feed(site.url(f"/{slug}.xml"), slug=slug, update=False)
         else:
             local_feeds(vault, tmp_path / "feeds", slugs)
-        pool = vault._prepare_pool(len(slugs))
+        pool = vault.updater._prepare_pool(len(slugs))
         assert pool is not None and pool.warm_up(), "no worker started"
         vault.update()
         good = [s for s in slugs if s not in ("f03", "f07")]
@@ -275,4 +275,4 @@ def test_no_worker_can_be_started(
     local_feeds(fv, tmp_path / "feeds", slugs)
     results = fv.update()
     assert [r.status for r in results] == ["ok"] * 14
-    assert fv._pool is not None and fv._pool.prepared == 0
+    assert fv.updater._pool is not None and fv.updater._pool.prepared == 0

@@ -49,7 +49,7 @@ def test_workers_store_the_same_entries_versions_and_search_as_serial(
     paths = _feed_files(tmp_path, corpus)
     serial = _vault(tmp_path, "serial.db", 0, paths)
     pooled = _vault(tmp_path, "pooled.db", 2, paths)
-    pool = pooled._prepare_pool(len(paths))
+    pool = pooled.updater._prepare_pool(len(paths))
     assert pool is not None and pool.warm_up()
     a, b = serial.update(), pooled.update()
     assert pool.prepared == len(paths)  # every feed went through a worker
@@ -160,7 +160,7 @@ def test_the_writer_starts_on_the_first_feeds_while_workers_start(
     paths = _feed_files(tmp_path, corpus)
     vault = _vault(tmp_path, "v.db", 1, paths)
     results = vault.update()
-    pool = vault._pool
+    pool = vault.updater._pool
     assert pool is not None
     assert pool.prepared < len(paths)  # the first feed at least was done by the writer
     assert all(r.status == "ok" and r.new > 0 for r in results)
