@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from feedvault.bugs import log_unexpected
 from feedvault.bugs import one_line as _one_line
 from feedvault.config import Settings
-from feedvault.errors import FeedvaultError, FetchError, StorageError, VaultFault
+from feedvault.errors import FeedvaultError, FetchError, VaultFault
 from feedvault.models import Feed
 from feedvault.store.base import FeedStateUpdate, Storage
 from feedvault.timeutil import now_utc
@@ -353,25 +353,20 @@ class Updater:
             else:
                 yield feed, doc
 
-    def _ingest_here(self, feed: Feed, doc: Document) -> UpdateResult:
-        try:
-            return self._ingest(feed, doc)
-        except StorageError as exc:  # e.g. another worker stored the same entry first
-            return self._fail(feed, f"{feed.slug}: {exc}")
-
     def _commit_prepared(
         self, feed: Feed, doc: Document, prepared: Prepared | Exception | None
     ) -> UpdateResult:
         """Write what a worker prepared; do the feed here instead when no worker did it
         (``prepared`` is None or the worker's exception) or the store changed under it. The
-        feed a worker died on is not tried here: it could take this process down too."""
+        feed a worker died on is not tried here: it could take this process down too. A
+        failure is the caller's fault boundary's (``_guarded``) to record."""
         from feedvault.update.prepare_pool import WorkerCrashed
 
         if isinstance(prepared, WorkerCrashed):
             log.warning("%s", prepared)
             return self._fail(feed, f"{feed.slug}: {prepared}")
         if prepared is None or isinstance(prepared, Exception):
-            return self._ingest_here(feed, doc)
+            return self._ingest(feed, doc)
         now = prepared.batch.seen_at if prepared.batch is not None else now_utc()
         try:
             result = commit(
@@ -380,11 +375,9 @@ class Updater:
                 next_check=lambda: self._next_check(feed, now),
                 fail=lambda message: self._fail(feed, message),
             )
-            return self._after_ingest(feed, result)
         except StaleDecision:
-            return self._ingest_here(feed, doc)
-        except StorageError as exc:
-            return self._fail(feed, f"{feed.slug}: {exc}")
+            return self._ingest(feed, doc)
+        return self._after_ingest(feed, result)
 
     def _update_remote(
         self, feeds: list[Feed], done: Callable[[UpdateResult], None], stop: threading.Event | None
@@ -433,12 +426,9 @@ class Updater:
             raise failure[0]
 
     def _store_fetched(self, feed: Feed, outcome: FetchResult | FetchError) -> UpdateResult:
-        try:
-            doc = self._fetched_document(feed, outcome)
-        except StorageError as exc:
-            return self._fail(feed, f"{feed.slug}: {exc}")
-        doc = self._unless_same_bytes(feed, doc)
-        return doc if isinstance(doc, UpdateResult) else self._ingest_here(feed, doc)
+        """One fetched feed, stored here (under ``_guarded``, like every update step)."""
+        doc = self._unless_same_bytes(feed, self._fetched_document(feed, outcome))
+        return doc if isinstance(doc, UpdateResult) else self._ingest(feed, doc)
 
     def _fetched_document(
         self, feed: Feed, outcome: FetchResult | FetchError
