@@ -20,6 +20,7 @@ from feedvault.parse.model import ParsedEntry
 from feedvault.store import FeedSpec, Storage
 from feedvault.timeutil import now_utc
 from feedvault.update.pipeline import store_entries
+from feedvault.urls import is_http
 
 Subscribe = Callable[[str, str | None], Feed]  # (feed URL, title): the feed added
 
@@ -136,9 +137,10 @@ def _import_archive_group(
 
 
 def _web_link(link: str | None, file: Path) -> str | None:
-    """Only http(s) links become entry links, as from feeds (parse.elements.web_link):
+    """Only http(s) links become entry links, as from feeds (urls.is_http, as in
+    parse.elements.web_link):
     readers follow them, and other readers take our exports as they are."""
-    if link is None or link[:8].lower().startswith(("http://", "https://")):
+    if link is None or is_http(link):
         return link
     log.warning("%s: link dropped, not http(s): %.40r", file, link)
     return None

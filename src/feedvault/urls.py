@@ -151,6 +151,11 @@ def _normalise_path(path: str) -> str:
     return path.rstrip("/")
 
 
+def is_http(url: str) -> bool:
+    """An http(s) URL by its scheme: the only links feedvault keeps from feeds and archives."""
+    return url[:8].lower().startswith(("http://", "https://"))
+
+
 def resolve(base: str | None, url: str | None) -> str | None:
     """``url`` made absolute against ``base``; unparsable input is returned as it is."""
     if not url:

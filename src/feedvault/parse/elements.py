@@ -14,7 +14,7 @@ from urllib.parse import urljoin
 
 from lxml import etree
 
-from feedvault.urls import resolve
+from feedvault.urls import is_http, resolve
 
 ATOM10_NS = "http://www.w3.org/2005/Atom"
 ATOM03_NS = "http://purl.org/atom/ns#"
@@ -133,7 +133,7 @@ def web_link(base: str | None, link: str | None, dropped: list[str]) -> str | No
     ``data:``, ``file:``, a relative link with no base) is appended to ``dropped`` and
     gives None: a reader would follow it, and other readers take our links as they are."""
     url = absolute(base, link)
-    if url is None or url[:8].lower().startswith(("http://", "https://")):
+    if url is None or is_http(url):
         return url
     dropped.append(url)
     return None
