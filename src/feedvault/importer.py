@@ -137,8 +137,7 @@ def _import_archive_group(
 
 
 def _web_link(link: str | None, file: Path) -> str | None:
-    """Only http(s) links become entry links, as from feeds (urls.is_http, as in
-    parse.elements.web_link):
+    """Only http(s) links become entry links, as from feeds (parse.elements.web_link):
     readers follow them, and other readers take our exports as they are."""
     if link is None or is_http(link):
         return link
