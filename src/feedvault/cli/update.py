@@ -75,8 +75,11 @@ def cmd_update(vault: Vault, args: argparse.Namespace) -> int:
             f"{counts['unchanged']} unchanged entries; {errors} feeds with errors"
         )
     check_written = getattr(vault.store, "check_written", None)
-    if results and check_written is not None:
-        check_written()  # a corrupted vault can take writes silently: say so, exit non-zero
+    if check_written is not None and any(r.new or r.changed for r in results):
+        # a corrupted vault can take writes silently: say so, exit non-zero. Only after
+        # entries were stored: the check reads the whole file (~1 s per GB), and a cron
+        # `update` that found nothing new should not pay it every few minutes.
+        check_written()
     failed = [r for r in results if r.status == "error"]
     return 1 if results and len(failed) == len(results) else 0
 
