@@ -11,6 +11,7 @@ from store_kit import T0, batch, changes_of, later, new_entry, spec, version
 
 from feedvault.changes.origin import OriginVerdict, WatchPolicy
 from feedvault.models import Feed
+from feedvault.shapes import change_json
 from feedvault.store.base import Storage
 from feedvault.timeutil import to_ms
 
@@ -38,7 +39,7 @@ def test_an_edit_is_marked_with_its_evidence(store: Storage, feed: Feed) -> None
     [mark] = changes_of(store).marks_for_entry(a)
     assert (mark.kind, mark.entry_id, mark.at, mark.how) == ("edit", a, later(5), "feed")
     assert mark.evidence == change.evidence
-    assert change.as_json()["evidence"] == {"how": "feed", **mark.evidence}
+    assert change_json(change)["evidence"] == {"how": "feed", **mark.evidence}
 
 
 def test_a_page_version_is_an_edit_seen_at_the_origin(store: Storage, feed: Feed) -> None:
