@@ -25,6 +25,7 @@ from feedvault.fetch.result import (
     FEED_ACCEPT,
     FetchRequest,
     FetchResult,
+    HttpExchange,
     RetryLater,
     parse_retry_after,
 )
@@ -134,12 +135,14 @@ class Fetcher:
             headers["If-None-Match"] = etag
         if last_modified:
             headers["If-Modified-Since"] = last_modified
+        exchanges: list[HttpExchange] = []
         for _hop in range(self.policy.max_redirects + 1):
             left = max(deadline - time.monotonic(), 0.001)
             request = self._client.build_request("GET", current, headers=headers, timeout=left)
             # Straight to the transport: Client.send would parse Location itself, with
             # rules (no octal IPv4) other than the ones the guard applies below.
             response = self._transport.handle_request(request)
+            exchanges.append(_exchange(current, request, response))
             try:
                 location = response.headers.get("location")
                 if response.status_code in REDIRECTS and location:
@@ -150,7 +153,9 @@ class Fetcher:
                     seen.add(current)
                     continue
                 moved = current if permanent and current != first else None
-                return self._finish(response, url, current, moved, start, deadline)
+                return self._finish(
+                    response, url, current, moved, start, deadline, tuple(exchanges)
+                )
             finally:
                 response.close()
         raise FetchError(
@@ -181,7 +186,7 @@ class Fetcher:
 
     def _finish(
         self, response: httpx.Response, url: str, final: str, moved: str | None,
-        start: float, deadline: float,
+        start: float, deadline: float, exchanges: tuple[HttpExchange, ...],
     ) -> FetchResult:
         status = response.status_code
         headers = response.headers
@@ -205,7 +210,7 @@ class Fetcher:
             content_type=headers.get("content-type"), etag=headers.get("etag"),
             last_modified=headers.get("last-modified"), not_modified=status == 304,
             permanent_redirect=moved, retry_after=retry_after,
-            elapsed=time.monotonic() - start, gone=status == 410,
+            elapsed=time.monotonic() - start, gone=status == 410, exchanges=exchanges,
         )
 
     def _read_body(self, response: httpx.Response, url: str, deadline: float) -> bytes:
@@ -233,6 +238,20 @@ class Fetcher:
 # Code points a URL host may not hold (WHATWG "forbidden domain code point", less the
 # controls and space tested apart): such a host is refused before any name lookup.
 _FORBIDDEN_HOST = frozenset('#%/<>?@\\^|"`{}')
+
+
+def _exchange(url: str, request: httpx.Request, response: httpx.Response) -> HttpExchange:
+    """The hop as it went over the wire: httpx's raw header lists keep the sent and received
+    names' case, their order and repeated fields (two Set-Cookie stay two)."""
+    return HttpExchange(
+        url=url, status=response.status_code, reason=response.reason_phrase,
+        http_version=response.http_version,
+        request_headers=_raw(request.headers.raw), response_headers=_raw(response.headers.raw),
+    )
+
+
+def _raw(items: list[tuple[bytes, bytes]]) -> tuple[tuple[str, str], ...]:
+    return tuple((k.decode("latin-1"), v.decode("latin-1")) for k, v in items)
 
 
 def _join(base: str, location: str) -> str:

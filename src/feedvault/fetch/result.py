@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import email.utils
+import json
 import math
 import time
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from feedvault.errors import FetchError
 
@@ -17,10 +20,68 @@ FEED_ACCEPT = (
 RETRY_AFTER_CAP = 24 * 3600.0  # a server asking for a week off still gets polled daily
 
 
+Headers = tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class HttpExchange:
+    """One hop of a download as it went over the wire, kept so that an export can write true
+    WARC request/response records: the request headers as sent (the method is always GET),
+    the response headers as received, in order, duplicates kept."""
+
+    url: str
+    status: int
+    reason: str
+    http_version: str
+    request_headers: Headers
+    response_headers: Headers
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "url": self.url,
+            "status": self.status,
+            "reason": self.reason,
+            "http_version": self.http_version,
+            "request_headers": [[k, v] for k, v in self.request_headers],
+            "response_headers": [[k, v] for k, v in self.response_headers],
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> HttpExchange:
+        return cls(
+            url=str(data["url"]),
+            status=int(data["status"]),
+            reason=str(data.get("reason") or ""),
+            http_version=str(data.get("http_version") or "HTTP/1.1"),
+            request_headers=_pairs(data.get("request_headers") or ()),
+            response_headers=_pairs(data.get("response_headers") or ()),
+        )
+
+
+def _pairs(items: Sequence[Sequence[str]]) -> Headers:
+    return tuple((str(k), str(v)) for k, v in items)
+
+
+def exchanges_json(exchanges: Sequence[HttpExchange]) -> str | None:
+    """What a column named ``http`` holds; None when nothing was kept."""
+    if not exchanges:
+        return None
+    return json.dumps({"exchanges": [ex.to_json() for ex in exchanges]})
+
+
+def exchanges_from_json(text: str | None) -> tuple[HttpExchange, ...]:
+    """The hops stored by :func:`exchanges_json`; () for NULL (downloads made before)."""
+    if not text:
+        return ()
+    data = json.loads(text)
+    return tuple(HttpExchange.from_json(ex) for ex in data.get("exchanges") or ())
+
+
 @dataclass(frozen=True)
 class FetchResult:
     """A completed download. ``permanent_redirect`` is set only when every hop was 301/308,
-    since only a redirect that persists may change the stored feed URL."""
+    since only a redirect that persists may change the stored feed URL. ``exchanges`` holds
+    every hop in order; the last is the response whose (decoded) body is ``content``."""
 
     url: str
     final_url: str
@@ -34,6 +95,7 @@ class FetchResult:
     retry_after: float | None
     elapsed: float
     gone: bool
+    exchanges: tuple[HttpExchange, ...] = ()
 
 
 @dataclass(frozen=True)

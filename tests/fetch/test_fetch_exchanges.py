@@ -1,0 +1,92 @@
+"""Every hop's HTTP exchange is kept as it went over the wire, for true WARC records."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import socket
+
+from fetch_loopback import Request, Server, redirect
+
+from feedvault.fetch import Fetcher
+from feedvault.fetch.result import HttpExchange, exchanges_from_json, exchanges_json
+
+FEED = b"<rss><channel><title>t</title></channel></rss>"
+
+
+def _feed_with_cookies(request: Request, conn: socket.socket) -> None:
+    body = gzip.compress(FEED)
+    head = (
+        "HTTP/1.1 200 Fine Thanks\r\n"
+        "Content-Type: application/rss+xml\r\n"
+        "Set-Cookie: a=1\r\n"
+        "X-Mixed-Case: v\r\n"
+        "Set-Cookie: b=2\r\n"
+        "Content-Encoding: gzip\r\n"
+        f"Content-Length: {len(body)}\r\n"
+        "Connection: close\r\n\r\n"
+    )
+    conn.sendall(head.encode("latin-1") + body)
+
+
+def test_redirect_chain_keeps_every_hop(server: Server, fetcher: Fetcher) -> None:
+    server.routes["/a"] = redirect(server.url("/b"), 301)
+    server.routes["/b"] = redirect("/feed", 302)
+    server.routes["/feed"] = _feed_with_cookies
+
+    result = fetcher.fetch(server.url("/a"), etag='"e1"')
+
+    assert result.content == FEED  # the body is stored decoded
+    hops = result.exchanges
+    assert [ex.url for ex in hops] == [server.url("/a"), server.url("/b"), server.url("/feed")]
+    assert [ex.status for ex in hops] == [301, 302, 200]
+    assert [ex.reason for ex in hops] == ["X", "X", "Fine Thanks"]
+    assert {ex.http_version for ex in hops} == {"HTTP/1.1"}
+    assert dict(hops[0].response_headers)["Location"] == server.url("/b")
+    assert dict(hops[1].response_headers)["Location"] == "/feed"
+
+    final = hops[-1].response_headers
+    assert [v for k, v in final if k == "Set-Cookie"] == ["a=1", "b=2"]  # both, in order
+    names = [k for k, _ in final]
+    assert names.index("Set-Cookie") < names.index("X-Mixed-Case") < names.index("Content-Encoding")
+    assert ("Content-Encoding", "gzip") in final  # as received, though the body is decoded
+
+
+def test_request_headers_are_the_ones_sent(server: Server, fetcher: Fetcher) -> None:
+    server.routes["/a"] = redirect("/feed")
+    server.routes["/feed"] = _feed_with_cookies
+
+    result = fetcher.fetch(server.url("/a"), etag='"e1"', last_modified="Mon, 1 Jan 2024")
+
+    for exchange, seen in zip(result.exchanges, server.requests, strict=True):
+        sent = {k.lower(): v for k, v in exchange.request_headers}
+        assert sent == seen.headers  # exactly what arrived at the server, nothing more
+        assert sent["if-none-match"] == '"e1"'
+        assert sent["host"] == f"127.0.0.1:{server.port}"
+        assert sent["user-agent"] == fetcher.policy.user_agent
+
+
+def test_not_modified_keeps_its_exchange(server: Server, fetcher: Fetcher) -> None:
+    server.routes["/feed"] = lambda r, c: c.sendall(
+        b'HTTP/1.1 304 Not Modified\r\nETag: "v"\r\nConnection: close\r\n\r\n'
+    )
+    result = fetcher.fetch(server.url("/feed"), etag='"v"')
+    assert result.not_modified
+    assert [(ex.status, ex.reason) for ex in result.exchanges] == [(304, "Not Modified")]
+
+
+def test_exchanges_round_trip_through_json(server: Server, fetcher: Fetcher) -> None:
+    server.routes["/a"] = redirect("/feed")
+    server.routes["/feed"] = _feed_with_cookies
+    hops = fetcher.fetch(server.url("/a")).exchanges
+
+    text = exchanges_json(hops)
+    assert text is not None
+    assert exchanges_from_json(text) == hops
+    stored = json.loads(text)["exchanges"][1]
+    assert set(stored) == {
+        "url", "status", "reason", "http_version", "request_headers", "response_headers",
+    }
+    assert ["Set-Cookie", "b=2"] in stored["response_headers"]
+    assert HttpExchange.from_json(stored) == hops[1]
+    assert exchanges_json(()) is None and exchanges_from_json(None) == ()
