@@ -116,6 +116,7 @@ class UpdateBatch:
     document: PackedDocument | None = None  # the feed bytes, kept when anything changed
     document_url: str | None = None
     document_type: str | None = None
+    document_http: str | None = None  # fetch.result.exchanges_json of the document's download
     feed_state: FeedStateUpdate = field(default_factory=FeedStateUpdate)
     feed_keys: Sequence[str] | None = None  # every key of the feed document, in its order
     # What the decision assumed the store held for these keys (None: no check). The backend

@@ -75,6 +75,7 @@ class Document:
     last_modified: str | None = None
     permanent_url: str | None = None
     sha256: str | None = None  # of ``data``, when the caller already hashed it
+    http: str | None = None  # the hops' HTTP exchanges (fetch.result.exchanges_json)
 
     def digest(self) -> str:
         return self.sha256 or hashlib.sha256(self.data).hexdigest()
@@ -303,6 +304,7 @@ def prepare_entries(
         ),
         document_url=doc.url if doc else None,
         document_type=doc.content_type if doc else None,
+        document_http=doc.http if doc else None,
         feed_state=feed_state or FeedStateUpdate(clear_error=False),
         feed_keys=list(keys) if doc is not None else None,
         expected=states,

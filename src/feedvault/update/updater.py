@@ -435,7 +435,7 @@ class Updater:
     ) -> Document | UpdateResult:
         """The document to ingest, or the result of an outcome that has none (an error, a
         410, a 304), already recorded."""
-        from feedvault.fetch.result import RetryLater
+        from feedvault.fetch.result import RetryLater, exchanges_json
 
         if isinstance(outcome, FeedvaultError):
             retry = outcome.retry_after if isinstance(outcome, RetryLater) else None
@@ -455,6 +455,7 @@ class Updater:
             outcome.etag,
             outcome.last_modified,
             outcome.permanent_redirect,
+            http=exchanges_json(outcome.exchanges),
         )
 
 
