@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import html
 import re
-from html.entities import name2codepoint
 
 from lxml import etree
 
@@ -24,8 +23,6 @@ _XMLNS_DECL = re.compile(
 _TAG = re.compile(r"""<(?:[^>"']|"[^"]*"|'[^']*')*>""")
 _HTMLISH = re.compile(r"</?[A-Za-z][A-Za-z0-9]*(?:\s[^<>]*)?/?>|&(?:#\d+|#x[0-9a-fA-F]+|\w+);")
 _ENTITY = re.compile(r"&(?:#\d+|#[xX][0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);")
-_XML_ENTITIES = frozenset({b"amp", b"lt", b"gt", b"quot", b"apos"})
-_BYTES_ENTITY = re.compile(rb"&([A-Za-z][A-Za-z0-9]*);")
 
 
 def collapse(text: str) -> str:
@@ -125,18 +122,3 @@ def xhtml_content(el: etree._Element) -> str:
     ):
         return inner_markup(children[0], xhtml=True)
     return inner_markup(el, xhtml=True)
-
-
-def fix_html_entities(data: bytes) -> bytes:
-    """Replace HTML-only named entities (``&nbsp;``) by numeric references XML accepts."""
-
-    def repl(match: re.Match[bytes]) -> bytes:
-        name = match.group(1)
-        if name in _XML_ENTITIES:
-            return match.group(0)
-        code = name2codepoint.get(name.decode("ascii"))
-        if code is None:
-            return b"&amp;" + name + b";"
-        return b"&#%d;" % code
-
-    return _BYTES_ENTITY.sub(repl, data)

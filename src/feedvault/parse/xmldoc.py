@@ -1,8 +1,9 @@
 """UTF-8 bytes -> an lxml tree, strictly when possible, recovering when not.
 
 The strict parse is the fast path (almost every real feed is well formed). When it fails
-we record libxml2's message as a warning, replace HTML-only entities (``&nbsp;``) that XML
-does not know, and parse again; if that fails too, libxml2's recover mode keeps what it can.
+we record libxml2's message as a warning, mend the common faults where they are (a bare
+``&``, HTML-only entities, a stray ``<``: parse/repair.py) and parse again; only if that
+fails too does libxml2's recover mode keep what it can.
 The parser never resolves entities, loads a DTD or touches the network (XXE and
 "billion laughs" are inert: libxml2 also refuses entity amplification). ``huge_tree`` lifts
 libxml2's 10 MB cap on one text node, which recover mode would otherwise cut silently: the
@@ -19,15 +20,11 @@ import threading
 from lxml import etree
 
 from feedvault.errors import ParseError
-from feedvault.parse.text import fix_html_entities
+from feedvault.parse.repair import repair_markup
 
 _LOCAL = threading.local()
 _HTML_START = re.compile(rb"\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html[\s>])", re.I | re.S)
 _FEED_START = re.compile(rb"<(?:\?xml|rss|feed|rdf:RDF|RDF|channel)[\s>]")
-# Character references to what XML 1.0 cannot carry: strict libxml2 refuses them, recover
-# mode keeps them - a surrogate (&#xD800;) as invalid UTF-8 that lxml cannot decode, a C0
-# control (&#1;) as a character lxml refuses to write back.
-_NUMERIC_REF = re.compile(rb"&#(?:[xX]([0-9a-fA-F]{1,8})|([0-9]{1,10}));")
 
 
 def _parser(recover: bool) -> etree.XMLParser:
@@ -52,16 +49,13 @@ def parse_xml(data: bytes, url: str | None) -> tuple[etree._Element, list[str]]:
         return etree.fromstring(data, _parser(False)), warnings
     except etree.XMLSyntaxError as error:
         warnings.append(f"not well formed: {error.msg.split(', line')[0]} line {error.lineno}")
-    if b"&" in data and b"<!ENTITY" not in data:
-        fixed = fix_html_entities(data)
-        if fixed != data:
-            data = fixed
-            try:
-                return etree.fromstring(data, _parser(False)), warnings
-            except etree.XMLSyntaxError:
-                pass
-    if b"&#" in data:
-        data = _NUMERIC_REF.sub(_xml_char_ref, data)
+    fixed = repair_markup(data)
+    if fixed != data:
+        data = fixed
+        try:
+            return etree.fromstring(data, _parser(False)), warnings
+        except etree.XMLSyntaxError:
+            pass  # a fault repair_markup does not mend: libxml2 recovers the rest
     try:
         root = etree.fromstring(data, _parser(True))
     except etree.LxmlError as error:
@@ -70,18 +64,6 @@ def parse_xml(data: bytes, url: str | None) -> tuple[etree._Element, list[str]]:
     if root is None:
         raise ParseError("not a feed: no XML elements could be recovered", url=url)
     return root, warnings
-
-
-def _xml_char_ref(match: re.Match[bytes]) -> bytes:
-    """A reference XML can carry stays; a surrogate or out-of-range one becomes U+FFFD, as
-    browsers do; a control character or U+FFFE/FFFF is dropped."""
-    hex_digits, decimal = match.groups()
-    value = int(hex_digits, 16) if hex_digits else int(decimal)
-    if 0xD800 <= value <= 0xDFFF or value > 0x10FFFF:
-        return b"&#xFFFD;"
-    if (value < 0x20 and value not in (0x9, 0xA, 0xD)) or value in (0xFFFE, 0xFFFF):
-        return b""
-    return match.group()
 
 
 def _skip_junk(data: bytes, url: str | None, warnings: list[str]) -> bytes:
