@@ -20,7 +20,7 @@ SRC = Path(__file__).resolve().parents[1] / "src"
 ROOT = SRC / "feedvault"
 
 # Stages that know nothing of what comes after them (docs/architecture.md).
-STAGES = ("parse", "decide", "clean", "search", "fetch", "archive")
+STAGES = ("parse", "decide", "clean", "search", "fetch", "archive", "media")
 LATER = ("store", "update", "vault", "web", "cli", "importer", "exporter")
 
 

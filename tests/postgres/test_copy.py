@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from feedvault.errors import StorageError
+from feedvault.media.model import MediaFile, MediaRef
 from feedvault.store.copy import copy_vault, table_checksums
 from feedvault.vault import Vault, open_vault
 
@@ -51,9 +52,12 @@ def test_corpus_vault_sqlite_to_postgres_and_back(
         a.store.set_meta("admin", "secret-hash")
         # an edit: a second version of one entry, so versions != entries
         first = a.entries(limit=1)[0]
+        _media(a, first.id)
         original = table_checksums(a.store)
         counts = {t.name: t.rows for t in original}
         assert counts["feeds"] >= 50 and counts["entries"] > 1000 and counts["documents"] >= 50
+        assert counts["media_urls"] == 2 and counts["media_links"] == 2
+        assert counts["media_files"] == counts["snapshots"] == counts["snapshot_links"] == 1
 
         there = copy_vault(a.store, pg.store)
         assert there.verified and there.tables == original
@@ -88,6 +92,29 @@ def test_corpus_vault_sqlite_to_postgres_and_back(
                 )
             )
             assert feed.id > max(f.id for f in a.feeds())
+            vid = a.entry(first.id).versions[0].id
+            links = a.store.media.links_for_versions([vid])
+            assert pg.store.media.links_for_versions([vid]) == links and len(links[vid]) == 2
+            assert pg.store.media.snapshots(first.id) == a.store.media.snapshots(first.id)
+            new = MediaRef("http://127.0.0.1:9/new.png", "img")
+            assert pg.store.media.link_version(vid, first.id, [new]) == 1  # a new id
+
+
+def _media(vault: Vault, entry_id: int) -> None:
+    """A few rows of every media table: two URLs (one archived), a snapshot with a link."""
+    from datetime import UTC, datetime
+
+    at = datetime(2024, 1, 2, tzinfo=UTC)
+    media = vault.store.media
+    vid = vault.entry(entry_id).versions[0].id
+    media.link_version(vid, entry_id, [MediaRef("http://127.0.0.1:9/a.png", "img"),
+                                       MediaRef("http://127.0.0.1:9/b.png", "srcset", "x")])
+    task = media.due(at)[0]
+    png = MediaFile("ab" * 32, 10, "image/png", 2, 3)
+    media.record_ok(task.url_id, png, '{"exchanges": []}', at)
+    sid = media.add_snapshot(entry_id, "http://127.0.0.1:9/p", "http://127.0.0.1:9/p",
+                             png.sha, "first", at, None)
+    media.link_snapshot(sid, entry_id, [MediaRef("http://127.0.0.1:9/a.png", "img")])
 
 
 def test_copy_refuses_a_non_empty_destination(vault: Vault, pg_url: str, corpus: Path) -> None:

@@ -22,6 +22,7 @@ from feedvault.search.query import Query
 
 if TYPE_CHECKING:
     from feedvault.search.tokens import IndexFields
+    from feedvault.store.sql.media import MediaCatalog
 
 
 @dataclass(frozen=True, slots=True)
@@ -225,3 +226,7 @@ class Storage(Protocol):
         until: int | None = None,
     ) -> int: ...
     def reindex(self) -> int: ...
+
+    # archived media: files, URLs, the links of versions and snapshots (store/sql/media.py)
+    @property
+    def media(self) -> MediaCatalog: ...

@@ -2,11 +2,12 @@
 
 Rows go across table by table in primary-key order, as stored: feed state, every entry,
 every version with its raw HTML, every feed document (still compressed, byte for byte),
-the meta settings, and the edit and disappearance marks with the state they are noticed
-from (feed_keys, origin_checks). Ids are kept, so links to ``/entry/<id>`` keep working. The
-search index is not copied but rebuilt at the destination with its own backend's index. With
-``verify`` both sides are read back and compared by row counts and a SHA-256 over a
-canonical dump of each table.
+the meta settings, the edit and disappearance marks with the state they are noticed
+from (feed_keys, origin_checks), and the media catalog (file rows, URLs, links, snapshots;
+the media files themselves stay in their directory, which both backends can use). Ids are
+kept, so links to ``/entry/<id>`` keep working. The search index is not copied but rebuilt
+at the destination with its own backend's index. With ``verify`` both sides are read back
+and compared by row counts and a SHA-256 over a canonical dump of each table.
 """
 
 from __future__ import annotations
@@ -29,11 +30,15 @@ TABLES: tuple[tuple[str, tuple[str, ...], str], ...] = (
         (
             "id", "slug", "name", "url", "site_url", "added_at", "last_updated", "last_error",
             "etag", "last_modified", "status", "error_count", "next_check", "settings",
-            "last_doc_sha",
+            "last_doc_sha", "media_scanned",
         ),
         "id",
     ),
-    ("documents", ("sha", "feed_id", "fetched_at", "url", "content_type", "size", "data"), "sha"),
+    (
+        "documents",
+        ("sha", "feed_id", "fetched_at", "url", "content_type", "size", "data", "http"),
+        "sha",
+    ),
     (
         "entries",
         (
@@ -58,6 +63,22 @@ TABLES: tuple[tuple[str, tuple[str, ...], str], ...] = (
         ("entry_id", "checked_at", "verdict", "status", "final_url", "similarity"),
         "entry_id",
     ),
+    ("media_files", ("sha", "size", "mime", "width", "height", "stored_at"), "sha"),
+    (
+        "media_urls",
+        (
+            "id", "url", "state", "sha", "entry_id", "attempts", "next_try", "fetched_at",
+            "error", "http",
+        ),
+        "id",
+    ),
+    ("media_links", ("version_id", "url_id", "kind", "shown_as"), "version_id, url_id"),
+    (
+        "snapshots",
+        ("id", "entry_id", "fetched_at", "url", "final_url", "sha", "reason", "http"),
+        "id",
+    ),
+    ("snapshot_links", ("snapshot_id", "url_id", "kind"), "snapshot_id, url_id"),
 )  # fmt: skip
 _TEXT_KEYS = frozenset({"sha", "key"})  # compared in byte order (COLLATE "C") on PostgreSQL
 
@@ -137,7 +158,7 @@ class _Side:
         """Move PostgreSQL's id sequences past the copied ids."""
         if self.sqlite:
             return
-        for table in ("feeds", "entries", "versions", "marks"):
+        for table in ("feeds", "entries", "versions", "marks", "media_urls", "snapshots"):
             self.conn.execute(
                 f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                 f"coalesce(max(id), 1), max(id) IS NOT NULL) FROM {table}"

@@ -43,6 +43,7 @@ from feedvault.store.rows import (
     version_from_row,
 )
 from feedvault.store.sql.dialect import Db, Dialect, first_line
+from feedvault.store.sql.media import MediaCatalog, forget_feed
 from feedvault.timeutil import from_ms, to_ms
 
 if TYPE_CHECKING:
@@ -133,6 +134,11 @@ class SqlStorage:
         """The edit and disappearance marks of this vault (feedvault.changes)."""
         return Changes(self.db, self.transaction, self._migrate_changes, self._to_error)
 
+    @property
+    def media(self) -> MediaCatalog:
+        """The archived media of this vault: files, URLs, links, snapshots (store/sql/media.py)."""
+        return MediaCatalog(self.db, self.transaction, self._to_error)
+
     def read_snapshot(self) -> AbstractContextManager[None]:
         """Several reads that must agree (one web page); a no-op where each read already
         sees one committed state (SQLite's override makes it one read transaction)."""
@@ -185,6 +191,7 @@ class SqlStorage:
             rows = db.all("SELECT id FROM entries WHERE feed_id = ?", (feed.id,))
             ids = [int(r[0]) for r in rows]
             self._unindex_feed(feed.id, ids)
+            forget_feed(db, feed.id)  # media links, URLs and file rows nothing else uses
             db.execute(
                 "DELETE FROM versions WHERE entry_id IN (SELECT id FROM entries WHERE feed_id = ?)",
                 (feed.id,),
@@ -342,9 +349,12 @@ class SqlStorage:
         if doc is None:
             return None
         self.db.execute(
-            "INSERT INTO documents (sha, feed_id, fetched_at, url, content_type, size, data) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (sha) DO NOTHING",
-            (doc.sha, feed_id, seen, batch.document_url, batch.document_type, doc.size, doc.data),
+            "INSERT INTO documents (sha, feed_id, fetched_at, url, content_type, size, data, http) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (sha) DO NOTHING",
+            (
+                doc.sha, feed_id, seen, batch.document_url, batch.document_type, doc.size,
+                doc.data, batch.document_http,
+            ),
         )
         return doc.sha
 

@@ -151,6 +151,74 @@ def _v7_merge_policy(conn: sqlite3.Connection) -> None:
     search_index.tune(conn)
 
 
+# Media archiving (feedvault.media, docs/media.md): files by sha, the URLs versions and
+# snapshots show, the HTTP exchange of every document. ``feeds.media_scanned`` is the
+# highest version id whose images were looked for; versions stored before this migration
+# count as looked at (``feedvault media fetch`` is their backfill).
+_MEDIA = """
+ALTER TABLE documents ADD COLUMN http TEXT;
+ALTER TABLE feeds ADD COLUMN media_scanned INTEGER;
+UPDATE feeds SET media_scanned = (SELECT max(v.id) FROM versions v JOIN entries e
+    ON e.id = v.entry_id WHERE e.feed_id = feeds.id);
+CREATE TABLE media_files (
+    sha TEXT PRIMARY KEY,
+    size INTEGER NOT NULL,
+    mime TEXT NOT NULL,
+    width INTEGER,
+    height INTEGER,
+    stored_at INTEGER NOT NULL
+);
+CREATE TABLE media_urls (
+    id INTEGER PRIMARY KEY,
+    url TEXT NOT NULL UNIQUE,
+    state TEXT NOT NULL CHECK (state IN ('pending', 'ok', 'failed', 'skipped')),
+    sha TEXT REFERENCES media_files(sha),
+    entry_id INTEGER NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_try INTEGER,
+    fetched_at INTEGER,
+    error TEXT,
+    http TEXT
+);
+CREATE INDEX media_urls_due ON media_urls (next_try) WHERE state IN ('pending', 'failed');
+CREATE INDEX media_urls_entry ON media_urls (entry_id);
+CREATE INDEX media_urls_sha ON media_urls (sha);
+CREATE TABLE media_links (
+    version_id INTEGER NOT NULL REFERENCES versions(id),
+    url_id INTEGER NOT NULL REFERENCES media_urls(id),
+    kind TEXT NOT NULL,
+    shown_as TEXT,
+    PRIMARY KEY (version_id, url_id)
+) WITHOUT ROWID;
+CREATE INDEX media_links_url ON media_links (url_id);
+CREATE TABLE snapshots (
+    id INTEGER PRIMARY KEY,
+    entry_id INTEGER NOT NULL REFERENCES entries(id),
+    fetched_at INTEGER NOT NULL,
+    url TEXT NOT NULL,
+    final_url TEXT NOT NULL,
+    sha TEXT NOT NULL REFERENCES media_files(sha),
+    reason TEXT NOT NULL,
+    http TEXT
+);
+CREATE INDEX snapshots_entry ON snapshots (entry_id, fetched_at);
+CREATE INDEX snapshots_sha ON snapshots (sha);
+CREATE TABLE snapshot_links (
+    snapshot_id INTEGER NOT NULL REFERENCES snapshots(id),
+    url_id INTEGER NOT NULL REFERENCES media_urls(id),
+    kind TEXT NOT NULL,
+    PRIMARY KEY (snapshot_id, url_id)
+) WITHOUT ROWID;
+CREATE INDEX snapshot_links_url ON snapshot_links (url_id)
+"""
+
+
+def _v8_media(conn: sqlite3.Connection) -> None:
+    for statement in _MEDIA.split(";"):
+        if statement.strip():
+            conn.execute(statement)
+
+
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _v1,
     _v2_search,
@@ -159,6 +227,7 @@ MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _v5_doc_sha,
     _v6_leases,
     _v7_merge_policy,
+    _v8_media,
 ]
 
 
