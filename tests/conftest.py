@@ -18,6 +18,10 @@ if str(SRC) not in sys.path:  # also works from a checkout that was not pip-inst
 
 from fv_testpaths import CORPUS  # noqa: E402
 
+# Media archiving is off in every test (and the CLI processes they start) unless a test
+# turns it on: corpus feeds show real images, and tests fetch nothing but loopback.
+os.environ.setdefault("FEEDVAULT_MEDIA", "0")
+
 
 @pytest.fixture(scope="session")
 def corpus() -> Path:

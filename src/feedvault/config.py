@@ -72,6 +72,72 @@ def _web(data: dict[str, Any]) -> WebSettings:
                        float(web.get("login_window", 900.0)))
 
 
+MIB = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class MediaSettings:
+    """The [media] section (docs/media.md): images archived with every new version."""
+
+    # FEEDVAULT_MEDIA=0 turns archiving off even for Settings built in code (the test suite
+    # sets it: corpus feeds show real images, and tests fetch nothing but loopback)
+    enabled: bool = field(default_factory=lambda: _media_env(True))
+    dir: Path | None = None  # None: beside a SQLite vault, else default_data_dir()/media
+    max_file_bytes: int = 20 * MIB  # a larger file is skipped
+    max_entry_bytes: int = 100 * MIB  # per entry; the rest stay pending, with a warning
+    max_total_bytes: int = 0  # the whole vault's media; 0: no limit
+    enclosures: bool = False  # audio/video enclosures too (a feed may say otherwise)
+    hotlink: bool = False  # web: an image not archived is shown from the origin
+
+    def directory(self, db: str) -> Path:
+        """Where the files live: ``dir``, else ``vault.db`` -> ``vault.media/`` beside a
+        SQLite vault, else ``<data dir>/media`` (PostgreSQL)."""
+        if self.dir is not None:
+            return self.dir
+        if db.startswith(("postgresql://", "postgres://")) or db == ":memory:":
+            return default_data_dir() / "media"
+        return Path(db).expanduser().with_suffix(".media")
+
+
+def _media_env(default: bool) -> bool:
+    value = os.environ.get("FEEDVAULT_MEDIA")
+    return default if value is None or not value.strip() else _flag(value, "FEEDVAULT_MEDIA")
+
+
+def _flag(value: object, name: str) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(f"{name} must be true or false, not {value!r}")
+
+
+def _media(data: dict[str, Any]) -> MediaSettings:
+    """[media] plus FEEDVAULT_MEDIA_DIR / FEEDVAULT_MEDIA; bad values are refused."""
+    media = data.get("media", {}) if isinstance(data.get("media"), dict) else {}
+    folder = os.environ.get("FEEDVAULT_MEDIA_DIR") or media.get("dir")
+    sizes = {}
+    for name, default, low in (
+        ("max_file_bytes", 20 * MIB, 1),
+        ("max_entry_bytes", 100 * MIB, 0),
+        ("max_total_bytes", 0, 0),
+    ):
+        value = media.get(name, default)
+        if isinstance(value, bool) or int(value) < low:
+            raise ValueError(f"[media] {name} must be a number of bytes >= {low}, not {value!r}")
+        sizes[name] = int(value)
+    return MediaSettings(
+        enabled=_media_env(_flag(media.get("enabled", True), "[media] enabled")),
+        dir=Path(str(folder)).expanduser() if folder else None,
+        enclosures=_flag(media.get("enclosures", False), "[media] enclosures"),
+        hotlink=_flag(media.get("hotlink", False), "[media] hotlink"),
+        **sizes,
+    )
+
+
 @dataclass(frozen=True)
 class Settings:
     db: str
@@ -85,6 +151,7 @@ class Settings:
     workers: int | None = None  # processes that prepare updates; None: one per core, 0: none
     raw: dict[str, Any] = field(default_factory=dict)  # the whole config file, for later stages
     web: WebSettings = field(default_factory=WebSettings)
+    media: MediaSettings = field(default_factory=MediaSettings)
 
 
 def load_settings(db: str | None = None, config_path: Path | None = None) -> Settings:
@@ -127,6 +194,7 @@ def _settings(
         workers=None if workers is None else int(workers),
         raw=data,
         web=_web(data),
+        media=_media(data),
     )
 
 

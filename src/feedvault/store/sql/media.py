@@ -306,9 +306,9 @@ class MediaCatalog:
         feed_id: int | None = None,
         since: datetime | None = None,
         unscanned: bool = False,
-    ) -> Iterator[tuple[int, int, int, str | None, str]]:
-        """(version id, entry id, feed id, link, content_html) in version id order, read in
-        pages. ``since``: versions seen from then on; ``unscanned``: only versions after the
+    ) -> Iterator[tuple[int, int, int, str | None, str, str]]:
+        """(version id, entry id, feed id, link, content_html, raw_html) in version id
+        order, read in pages (the raw HTML has the srcset candidates the cleaner drops). ``since``: versions seen from then on; ``unscanned``: only versions after the
         feed's ``media_scanned`` mark (what updates stored since the last scan)."""
         where = ["v.id > ?"]
         params: list[Any] = []
@@ -321,7 +321,8 @@ class MediaCatalog:
         if unscanned:
             where.append("v.id > coalesce(fd.media_scanned, 0)")
         sql = (
-            "SELECT v.id, v.entry_id, e.feed_id, v.link, v.content_html FROM versions v "
+            "SELECT v.id, v.entry_id, e.feed_id, v.link, v.content_html, v.raw_html "
+            "FROM versions v "
             "JOIN entries e ON e.id = v.entry_id JOIN feeds fd ON fd.id = e.feed_id "
             f"WHERE {' AND '.join(where)} ORDER BY v.id LIMIT {PAGE}"
         )
@@ -330,8 +331,8 @@ class MediaCatalog:
             rows = self.db.all(sql, (last, *params))
             if not rows:
                 return
-            for vid, eid, fid, link, html in rows:
-                yield int(vid), int(eid), int(fid), link, html
+            for vid, eid, fid, link, html, raw in rows:
+                yield int(vid), int(eid), int(fid), link, html, raw
             last = int(rows[-1][0])
 
     def mark_scanned(self, feed_id: int, version_id: int) -> None:
