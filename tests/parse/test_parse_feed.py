@@ -243,3 +243,19 @@ def test_json_feed_detected_by_content_not_content_type() -> None:
     entry = feed.entries[0]
     assert (entry.guid, entry.link, entry.content_html) == ("7", "https://j.example/a", "a &lt; b")
     assert entry.published is not None and entry.published.hour == 6
+
+
+@pytest.mark.parametrize(
+    ("written", "title"),
+    [
+        (b"&lt;/example&gt;", "</example>"),  # a mention of a tag is text
+        (b"Use &lt;div&gt; tags", "Use <div> tags"),
+        (b"&lt;b&gt;Bold&lt;/b&gt; news", "Bold news"),  # markup: an element opened and closed
+        (b"A &amp;amp; B", "A & B"),  # escaped twice
+        (b"<![CDATA[<i>x</i> y]]>", "x y"),
+    ],
+)
+def test_untyped_rss_titles_keep_the_tags_they_mention(written: bytes, title: str) -> None:
+    doc = (b'<rss version="2.0"><channel><title>c</title><item><title>' + written
+           + b"</title><guid>g</guid></item></channel></rss>")
+    assert parse_feed(doc).entries[0].title == title

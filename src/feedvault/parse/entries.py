@@ -24,9 +24,11 @@ from feedvault.parse.text import (
     collapse,
     element_text,
     escape,
+    has_markup,
     inner_markup,
     looks_like_html,
     strip_tags,
+    unescape,
     xhtml_content,
 )
 
@@ -105,7 +107,8 @@ def read_entry(item: etree._Element, ctx: Context) -> ParsedEntry:
 
 def read_title(el: etree._Element, atom: bool) -> str:
     """Plain text: typed html/xhtml titles lose their tags; untyped RSS titles too when
-    they look like HTML (publishers put markup in them)."""
+    they hold markup (publishers put ``<b>`` in them), but a title that only mentions a
+    tag (``Use &lt;div&gt; tags``, ``&lt;/example&gt;``) keeps it as text."""
     kind = (el.get("type") or "").lower()
     if kind in ("xhtml", "application/xhtml+xml"):
         return collapse(element_text(el))
@@ -113,7 +116,7 @@ def read_title(el: etree._Element, atom: bool) -> str:
     if kind in ("html", "text/html") or el.get("mode") == "escaped":
         return collapse(strip_tags(text))
     if not atom and not kind and looks_like_html(text):
-        return collapse(strip_tags(text))
+        return collapse(strip_tags(text) if has_markup(text) else unescape(text))
     return collapse(text)
 
 

@@ -51,6 +51,25 @@ def strip_tags(markup: str) -> str:
     return unescape(_TAG.sub("", markup)) if "<" in markup or "&" in markup else markup
 
 
+_VOID = frozenset({"br", "img", "wbr", "hr"})
+_TAG_NAME = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9]*)")
+
+
+def has_markup(text: str) -> bool:
+    """Whether the tags in ``text`` are markup: an element opened and closed, or a void
+    one (``<br>``). A lone ``<div>`` or ``</example>`` is a mention of a tag, not markup."""
+    opened: set[str] = set()
+    for closing, name in _TAG_NAME.findall(text):
+        lower = name.lower()
+        if lower in _VOID:
+            return True
+        if not closing:
+            opened.add(lower)
+        elif lower in opened:
+            return True
+    return False
+
+
 def looks_like_html(text: str) -> bool:
     return ("<" in text or "&" in text) and _HTMLISH.search(text) is not None
 
