@@ -11,21 +11,30 @@ from feedvault.store.base import Storage
 
 if TYPE_CHECKING:
     from feedvault.archive.tree import ExportFeed, ExportStats
+    from feedvault.media.files import MediaFiles
+    from feedvault.media.model import MediaLink
 
 
 def export_markdown(
-    store: Storage, root: Path, *, feeds: Sequence[str] | None = None, commit: bool = False
+    store: Storage,
+    root: Path,
+    *,
+    feeds: Sequence[str] | None = None,
+    commit: bool = False,
+    media: MediaFiles | None = None,
 ) -> ExportStats:
-    """Write or continue ``root/articles/<slug>/<id>.md`` and ``root/lists/<name>.md``."""
+    """Write or continue ``root/articles/<slug>/<id>.md`` and ``root/lists/<name>.md``; with
+    ``media`` (the vault's media files), also ``root/media/`` and HTML pointing there."""
     from feedvault.archive.tree import export_tree
 
     if root.exists() and not root.is_dir():
         raise UsageError(f"cannot export to {root}: not a directory")
     chosen = [store.get_feed(s) for s in feeds] if feeds else store.list_feeds()
-    return export_tree(root, _export_feeds(store, [f.slug for f in chosen]), commit=commit)
+    items = _export_feeds(store, [f.slug for f in chosen], media=media is not None)
+    return export_tree(root, items, commit=commit, media=media)
 
 
-def _export_feeds(store: Storage, slugs: list[str]) -> Iterator[ExportFeed]:
+def _export_feeds(store: Storage, slugs: list[str], *, media: bool = False) -> Iterator[ExportFeed]:
     """One feed at a time, so that memory holds one feed's entries, not the vault's."""
     from feedvault.archive.tree import ExportFeed, ExportItem
     from feedvault.export.links import http_link
@@ -33,10 +42,27 @@ def _export_feeds(store: Storage, slugs: list[str]) -> Iterator[ExportFeed]:
     for slug in slugs:
         feed = store.get_feed(slug)
         entries = store.list_entries(feed.id, limit=None, oldest_first=True)
-        items = [ExportItem(e.id, e.title, http_link(e.link), e.published, e.raw_html)
-                 for e in entries]
+        links = _entry_media(store, feed.id) if media else {}
+        items = [
+            ExportItem(
+                e.id, e.title, http_link(e.link), e.published, e.raw_html, links.get(e.id, ())
+            )
+            for e in entries
+        ]
         if items:
             yield ExportFeed(feed.slug, feed.name, items)
+
+
+def _entry_media(store: Storage, feed_id: int) -> dict[int, list[MediaLink]]:
+    """Entry id -> the media links of all its versions (the exported HTML is the current
+    version's; an image another version shows as well is the same URL, the same file)."""
+    versions: dict[int, int] = {}
+    for row in store.media.versions_to_scan(feed_id=feed_id):
+        versions[row[0]] = row[1]  # version id, entry id
+    found: dict[int, list[MediaLink]] = {}
+    for version_id, links in store.media.links_for_versions(list(versions)).items():
+        found.setdefault(versions[version_id], []).extend(links)
+    return found
 
 
 def export_opml(store: Storage, path: Path) -> int:

@@ -5,6 +5,10 @@ first) and ``lists/<name>.md``. A second export into the same root matches items
 files (manifest first, then canonical link, then title, the way duty-machine rewrote a file
 whose link or title it already had), rewrites only files whose text changed, and gives new
 items the next lower ids. Files are never deleted.
+
+With ``media`` (``export markdown --media``), the archived images are copied into the tree
+as ``media/<sha[:2]>/<sha>.<ext>`` and the exported HTML points at them by relative paths
+(archive/treemedia.py); without it the files are byte for byte as duty-machine writes them.
 """
 
 from __future__ import annotations
@@ -18,11 +22,16 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from feedvault.archive.reader import read_archive_header
 from feedvault.archive.render import LIST_LIMIT, render_item, render_list
 from feedvault.errors import ArchiveFormatError, FeedvaultError, UsageError
 from feedvault.urls import canonical_url
+
+if TYPE_CHECKING:
+    from feedvault.media.files import MediaFiles
+    from feedvault.media.model import MediaLink
 
 __all__ = ["FIRST_ID", "ExportFeed", "ExportItem", "ExportStats", "export_tree"]
 
@@ -38,6 +47,7 @@ class ExportItem:
     link: str | None
     published: datetime
     html: str
+    media: Sequence[MediaLink] = ()  # its versions' images, archived or not (--media)
 
 
 @dataclass(frozen=True)
@@ -53,6 +63,7 @@ class ExportStats:
     updated: int = 0  # existing files whose text changed
     unchanged: int = 0
     feeds: int = 0  # feeds exported
+    media: int = 0  # media files copied into the tree (--media)
     changed_feeds: int = field(default=0, compare=False)  # feeds with a new or updated file
 
 
@@ -81,8 +92,15 @@ class _Site:
         return self.by_link, self.by_title
 
 
-def export_tree(root: Path, feeds: Iterable[ExportFeed], *, commit: bool = False) -> ExportStats:
-    """Write (or continue) the archive tree under ``root``; optionally commit it with git."""
+def export_tree(
+    root: Path,
+    feeds: Iterable[ExportFeed],
+    *,
+    commit: bool = False,
+    media: MediaFiles | None = None,
+) -> ExportStats:
+    """Write (or continue) the archive tree under ``root``; optionally commit it with git.
+    With ``media``, the items' archived images are copied in and their HTML points there."""
     root = Path(root)
     if commit:
         _require_git_tree(root)
@@ -95,7 +113,7 @@ def export_tree(root: Path, feeds: Iterable[ExportFeed], *, commit: bool = False
             raise UsageError(f"feed slug {feed.slug!r} given twice")
         slugs.add(feed.slug)
         before = (stats.written, stats.updated)
-        _export_feed(root, feed, manifest, stats)
+        _export_feed(root, feed, manifest, stats, media)
         stats.feeds += 1
         stats.changed_feeds += (stats.written, stats.updated) != before
     _save_manifest(root, manifest)
@@ -105,7 +123,11 @@ def export_tree(root: Path, feeds: Iterable[ExportFeed], *, commit: bool = False
 
 
 def _export_feed(
-    root: Path, feed: ExportFeed, manifest: dict[str, str], stats: ExportStats
+    root: Path,
+    feed: ExportFeed,
+    manifest: dict[str, str],
+    stats: ExportStats,
+    media: MediaFiles | None = None,
 ) -> None:
     directory = root / "articles" / feed.slug
     directory.mkdir(parents=True, exist_ok=True)
@@ -115,7 +137,8 @@ def _export_feed(
     rows: dict[str, tuple[datetime, str, str]] = {}
     for item in items:
         name = files[item.entry_id]
-        text = render_item(item.title, item.link, item.published, item.html)
+        html = item.html if media is None else _offline(root, item, media, stats)
+        text = render_item(item.title, item.link, item.published, html)
         target = directory / name
         if name not in site.ids:
             _write(target, text)
@@ -129,6 +152,29 @@ def _export_feed(
         manifest[str(item.entry_id)] = f"articles/{feed.slug}/{name}"
         rows[name] = (_utc(item.published), item.title, name)
     _write_list(root, feed, site, rows)
+
+
+def _offline(root: Path, item: ExportItem, files: MediaFiles, stats: ExportStats) -> str:
+    """The item's HTML pointing at the copies of its archived images (copied on first use;
+    an article file is two levels below the root)."""
+    from feedvault.archive.treemedia import media_name, offline_html
+    from feedvault.media.files import MediaMissing
+
+    def href(link: MediaLink) -> str | None:
+        assert link.sha is not None
+        name = media_name(link.sha, link.mime)
+        target = root / name
+        if not target.is_file():
+            try:
+                data = files.read(link.sha)
+            except (MediaMissing, ValueError):
+                return None
+            target.parent.mkdir(parents=True, exist_ok=True)
+            _write_bytes(target, data)
+            stats.media += 1
+        return f"../../{name}"
+
+    return offline_html(item.html, item.link, item.media, href)
 
 
 def _match(
@@ -242,11 +288,15 @@ def _read_bytes(path: Path) -> bytes | None:
 
 
 def _write(path: Path, text: str) -> None:
+    _write_bytes(path, text.encode("utf-8"))
+
+
+def _write_bytes(path: Path, data: bytes) -> None:
     """Temp file in the same directory, then rename: readers never see half a file."""
     fd, temp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".part")
     try:
         with os.fdopen(fd, "wb") as fh:
-            fh.write(text.encode("utf-8"))
+            fh.write(data)
         os.replace(temp, path)
     except BaseException:
         Path(temp).unlink(missing_ok=True)
