@@ -10,8 +10,11 @@ path, the error count and the next check.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from feedvault.changes.model import Change, Mark
 from feedvault.export.links import http_link
+from feedvault.media.model import MediaLink
 from feedvault.models import Entry, EntryVersion, Feed
 from feedvault.timeutil import iso
 
@@ -43,9 +46,24 @@ def feed_json(feed: Feed, *, web: bool = False) -> dict[str, object]:
     }
 
 
-def entry_json(entry: Entry, *, web: bool = False, content: bool = True) -> dict[str, object]:
+def media_json(link: MediaLink) -> dict[str, object]:
+    """An image a version shows and where its archived copy is (``href``: this app's
+    ``/media/<sha>``, or null while it is not archived)."""
+    return {
+        "url": link.url,
+        "kind": link.kind,
+        "state": link.state,
+        "href": f"/media/{link.sha}" if link.state == "ok" and link.sha else None,
+    }
+
+
+def entry_json(
+    entry: Entry, *, web: bool = False, content: bool = True,
+    media: Sequence[MediaLink] | None = None,
+) -> dict[str, object]:
     """An entry's current version: the API's shape with ``web`` (``content``: with its
-    cleaned HTML), else the CLI's (`entries --json`, the head of `show --json`)."""
+    cleaned HTML; ``media``: with the images it shows), else the CLI's (`entries --json`,
+    the head of `show --json`)."""
     if not web:
         return {
             "id": entry.id,
@@ -70,6 +88,8 @@ def entry_json(entry: Entry, *, web: bool = False, content: bool = True) -> dict
     }
     if content:
         data["content_html"] = entry.content_html
+    if media is not None:
+        data["media"] = [media_json(link) for link in media]
     return data
 
 
@@ -86,9 +106,11 @@ def hit_json(entry: Entry, snippet: str) -> dict[str, object]:
 
 
 def version_json(
-    version: EntryVersion, *, web: bool = False, raw: bool = True
+    version: EntryVersion, *, web: bool = False, raw: bool = True,
+    media: Sequence[MediaLink] | None = None,
 ) -> dict[str, object]:
-    """One version. The CLI always shows the raw HTML as received; the API on request."""
+    """One version. The CLI always shows the raw HTML as received; the API on request.
+    ``media``: the images the version shows (`media_json`)."""
     data: dict[str, object] = {
         "seq": version.seq,
         "seen_at": iso(version.seen_at),
@@ -101,6 +123,8 @@ def version_json(
     data.update(
         content_html=version.content_html, text=version.text, content_hash=version.content_hash
     )
+    if media is not None:
+        data["media"] = [media_json(link) for link in media]
     return data
 
 

@@ -49,7 +49,7 @@ def test_openapi_describes_every_api_route(client: TestClient) -> None:
     paths = set(doc["paths"])
     assert {"/api/feeds", "/api/feeds/{slug}", "/api/feeds/{slug}/entries",
             "/api/entries/{entry_id}", "/api/entries/{entry_id}/versions",
-            "/api/search", "/api/changes"} == paths
+            "/api/search", "/api/changes", "/media/{sha}"} == paths
     schemas = doc["components"]["schemas"]
     entry = client.get("/api/feeds/edited/entries").json()["entries"][0]
     assert set(entry) <= set(schemas["Entry"]["properties"])

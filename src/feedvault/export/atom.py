@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -74,7 +74,8 @@ def _entry_updated(entry: Entry) -> datetime:
     return max(candidates)
 
 
-def _add_entry(root: etree._Element, entry: Entry, entry_url: str) -> None:
+def _add_entry(root: etree._Element, entry: Entry, entry_url: str,
+               content: str | None = None) -> None:
     node = _sub(root, "entry")
     _sub(node, "id", entry_urn(entry.feed_slug, entry.key))
     _sub(node, "title", entry.title or "(untitled)", type="text")
@@ -87,12 +88,16 @@ def _add_entry(root: etree._Element, entry: Entry, entry_url: str) -> None:
     if link:
         _sub(node, "link", rel="alternate", type="text/html", href=link)
     _sub(node, "link", rel="via", type="text/html", href=entry_url)
-    _sub(node, "content", entry.content_html, type="html")
+    _sub(node, "content", entry.content_html if content is None else content, type="html")
 
 
 def write_atom(info: AtomFeedInfo, entries: Sequence[Entry],
-               entry_url: Callable[[Entry], str]) -> bytes:
-    """Serialise ``entries`` (newest first) as one Atom 1.0 document, UTF-8 encoded."""
+               entry_url: Callable[[Entry], str],
+               content: Mapping[int, str] | None = None) -> bytes:
+    """Serialise ``entries`` (newest first) as one Atom 1.0 document, UTF-8 encoded.
+
+    ``content``: an entry's HTML by id where it differs from ``content_html`` (the web app's
+    Atom points archived images at its own absolute ``/media/<sha>`` URLs)."""
     nsmap: Any = {None: ATOM_NS}
     root = etree.Element(_A + "feed", nsmap=nsmap)
     _sub(root, "id", info.feed_id)
@@ -110,5 +115,5 @@ def write_atom(info: AtomFeedInfo, entries: Sequence[Entry],
     _sub(author, "name", info.generator)
     _sub(root, "generator", info.generator)
     for entry in entries:
-        _add_entry(root, entry, entry_url(entry))
+        _add_entry(root, entry, entry_url(entry), (content or {}).get(entry.id))
     return bytes(etree.tostring(root, xml_declaration=True, encoding="utf-8"))

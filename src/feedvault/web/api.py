@@ -8,6 +8,7 @@ from starlette.routing import Route
 from feedvault.shapes import entry_json, feed_json, version_json
 from feedvault.web.context import Ctx
 from feedvault.web.guard import feed_reader, json_response
+from feedvault.web.media import version_links
 from feedvault.web.openapi import openapi_document
 from feedvault.web.views import int_param, path_id
 
@@ -42,14 +43,18 @@ def api_feed_entries(ctx: Ctx) -> Response:
 
 def api_entry(ctx: Ctx) -> Response:
     entry = ctx.vault.entry(path_id(ctx.request.path_params["entry_id"]))
-    return json_response(entry_json(entry, web=True))
+    current = entry.versions[-1:]  # the newest version is the current one
+    links = version_links(ctx, current)
+    media = links.get(current[0].id, []) if current else []
+    return json_response(entry_json(entry, web=True, media=media))
 
 
 def api_versions(ctx: Ctx) -> Response:
     entry = ctx.vault.entry(path_id(ctx.request.path_params["entry_id"]))
     raw = ctx.request.query_params.get("raw") in ("1", "true")
-    return json_response({"entry": entry.id,
-                          "versions": [version_json(v, web=True, raw=raw) for v in entry.versions]})
+    links = version_links(ctx, entry.versions)
+    return json_response({"entry": entry.id, "versions": [
+        version_json(v, web=True, raw=raw, media=links.get(v.id, [])) for v in entry.versions]})
 
 
 def api_openapi(ctx: Ctx) -> Response:

@@ -14,13 +14,18 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from feedvault.config import Settings, load_settings
-from feedvault.web import admin, api, atom_routes, changes, pages, search
+from feedvault.web import admin, api, atom_routes, changes, media, pages, search
 from feedvault.web.context import HERE, WebState, make_ctx
 from feedvault.web.guard import error_page
 
-CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' https: data:; "
+# img-src 'self': entry images come from the vault (/media/<sha>), so a reader's browser never
+# contacts the origin; [media] hotlink lets images not archived load from it (HOTLINK_CSP).
+# media-src keeps https: for audio/video not archived, which web/media.py marks
+# preload="none": requested only when the reader presses play.
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; "
        "media-src 'self' https:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; "
        "form-action 'self'")
+HOTLINK_CSP = CSP.replace("img-src 'self';", "img-src 'self' https: http:;")
 SECURITY_HEADERS = [
     (b"content-security-policy", CSP.encode()),
     (b"x-content-type-options", b"nosniff"),
@@ -30,11 +35,18 @@ SECURITY_HEADERS = [
 ]
 
 
+def security_headers(hotlink: bool = False) -> list[tuple[bytes, bytes]]:
+    if not hotlink:
+        return SECURITY_HEADERS
+    return [(b"content-security-policy", HOTLINK_CSP.encode()), *SECURITY_HEADERS[1:]]
+
+
 class SecurityHeaders:
     """Pure ASGI middleware (no per-request task overhead) adding the headers to anything."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, headers: list[tuple[bytes, bytes]] | None = None) -> None:
         self.app = app
+        self.headers = SECURITY_HEADERS if headers is None else headers
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -44,7 +56,7 @@ class SecurityHeaders:
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 names = {k.lower() for k, _ in message.get("headers", [])}
-                extra = [(k, v) for k, v in SECURITY_HEADERS if k not in names]
+                extra = [(k, v) for k, v in self.headers if k not in names]
                 message["headers"] = [*message.get("headers", []), *extra]
             await send(message)
 
@@ -54,8 +66,10 @@ class SecurityHeaders:
 class FeedvaultApp(Starlette):
     """Starlette whose outermost layer (outside even the 500 handler) adds the headers."""
 
+    hotlink = False  # [media] hotlink: the CSP lets images load from their origin
+
     def build_middleware_stack(self) -> ASGIApp:
-        return SecurityHeaders(super().build_middleware_stack())
+        return SecurityHeaders(super().build_middleware_stack(), security_headers(self.hotlink))
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
@@ -88,12 +102,13 @@ def create_app(db: str | None = None, *, settings: Settings | None = None) -> St
 
     routes = [
         *atom_routes.routes, *search.routes, *changes.routes, *api.routes, *admin.routes,
-        *pages.routes,
+        *media.routes, *pages.routes,
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]
     app = FeedvaultApp(routes=routes, lifespan=lifespan,
                        exception_handlers={HTTPException: _http_error})
     app.state.web = state
+    app.hotlink = bool(getattr(getattr(settings, "media", None), "hotlink", False))
     return app
 
 

@@ -11,6 +11,7 @@ from feedvault.export.atom import AtomFeedInfo, entry_urn, write_atom
 from feedvault.models import Entry
 from feedvault.web.context import Ctx
 from feedvault.web.guard import feed_reader
+from feedvault.web.media import absolute_content
 from feedvault.web.views import page_number
 
 PAGE_SIZE = 50
@@ -41,7 +42,8 @@ def atom_response(ctx: Ctx, title: str, entries: list[Entry], html_path: str,
         feed_id=entry_urn("view", atom_path + "?" + urlencode(sorted(query.items()))),
         links=links,
     )
-    body = write_atom(info, entries, lambda e: _abs(ctx, f"/entries/{e.id}", {}))
+    body = write_atom(info, entries, lambda e: _abs(ctx, f"/entries/{e.id}", {}),
+                      absolute_content(ctx, entries))
     return Response(body, media_type=ATOM_TYPE)
 
 

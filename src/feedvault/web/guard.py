@@ -43,6 +43,11 @@ def _reader_allowed(ctx: Ctx) -> bool:
     return security.check_api_token(ctx.vault.store, bearer(ctx.request))
 
 
+def reader_allowed(ctx: Ctx) -> bool:
+    """The rule every page, the API and /media/<sha> share (web/media.py)."""
+    return _reader_allowed(ctx)
+
+
 def _login_redirect(ctx: Ctx) -> Response:
     target = quote(
         ctx.request.url.path + ("?" + ctx.request.url.query if ctx.request.url.query else ""),

@@ -121,6 +121,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "reason_moved": "found again at {final_url}",
         "reason_present": "the page has the text again",
         "reason_checked": "checked",
+        "media_open_original": "image not archived — open original",
+        "media_not_archived": "image not archived",
+        "media_pending": "not downloaded yet",
+        "media_unknown": "not in the archive",
+        "media_failed": "download failed",
+        "media_skipped": "not kept",
     },
     "zh": {
         "site": "feedvault",
@@ -230,6 +236,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "reason_moved": "在 {final_url} 重新找到",
         "reason_present": "页面上又有了这段正文",
         "reason_checked": "已检查",
+        "media_open_original": "图片未存档——打开原图",
+        "media_not_archived": "图片未存档",
+        "media_pending": "尚未下载",
+        "media_unknown": "不在存档中",
+        "media_failed": "下载失败",
+        "media_skipped": "未保存",
     },
 }
 

@@ -13,15 +13,26 @@ FEED = {"type": "object", "required": ["slug", "name", "entry_count", "status"],
     "slug": _STR, "name": _STR, "url": _NSTR, "site_url": _NSTR, "entry_count": _INT,
     "status": {"enum": ["ok", "error", "gone", "paused"]}, "last_updated": _TIME,
     "last_error": _NSTR, "added_at": _TIME}}
+MEDIA = {"type": "object", "required": ["url", "kind", "state", "href"], "properties": {
+    "url": {"type": "string", "description": "the origin URL that is (to be) archived"},
+    "kind": {"enum": ["img", "srcset", "source", "poster", "enclosure", "page"]},
+    "state": {"enum": ["pending", "ok", "failed", "skipped"]},
+    "href": {"type": ["string", "null"],
+             "description": "the archived copy on this server (/media/<sha256>), null unless ok"}}}
+_MEDIA_LIST = {"type": "array", "items": {"$ref": "#/components/schemas/Media"},
+               "description": "the images this version shows and their archived copies"}
 ENTRY = {"type": "object", "required": ["id", "feed", "title", "published"], "properties": {
     "id": _INT, "feed": _STR, "title": _STR, "link": _NSTR, "author": _NSTR,
     "published": _TIME, "published_source": _STR, "updated": _TIME, "first_seen": _TIME,
     "last_seen": _TIME, "version_count": _INT,
-    "content_html": {"type": "string", "description": "sanitised HTML"}}}
+    "content_html": {"type": "string", "description": "sanitised HTML"},
+    "media": {**_MEDIA_LIST, "description": "the current version's images (one entry only, "
+              "not in listings)"}}}
 VERSION = {"type": "object", "required": ["seq", "seen_at", "title"], "properties": {
     "seq": _INT, "seen_at": _TIME, "title": _STR, "link": _NSTR, "source": _STR,
     "content_hash": _STR, "content_html": _STR, "text": _STR,
-    "raw_html": {"type": "string", "description": "as received; only with ?raw=1"}}}
+    "raw_html": {"type": "string", "description": "as received; only with ?raw=1"},
+    "media": _MEDIA_LIST}}
 CHANGE = {"type": "object", "required": ["kind", "entry", "feed", "title", "at", "evidence"],
           "properties": {
               "kind": {"enum": ["edit", "gone", "back"]}, "entry": _INT, "feed": _STR,
@@ -96,6 +107,17 @@ def _paths() -> dict[str, Any]:
             "responses": {**_ok({"type": "array", "items": _ref("Change")}), "501": {
                 "description": "this storage backend does not record changes yet",
                 "content": {"application/json": {"schema": _ref("Error")}}}}}},
+        "/media/{sha}": {"get": {
+            "summary": "An archived file (image, enclosure, page snapshot) by its sha256",
+            "parameters": [_param("sha", "path", {"type": "string",
+                                                  "pattern": "^[0-9a-f]{64}$"})],
+            "responses": {
+                "200": {"description": "the bytes, with the type sniffed when stored; "
+                        "ETag is the sha, cached for a year (immutable)",
+                        "content": {"*/*": {"schema": {"type": "string",
+                                                       "format": "binary"}}}},
+                "304": {"description": "If-None-Match named this file"},
+                "404": {"description": "no such file"}}}},
         "/api/search": {"get": {"summary": "Search entries", "parameters": search_params,
                                 "responses": {**_ok(hits), "400": {
                                     "description": "bad query",
@@ -113,7 +135,7 @@ def openapi_document(server: str) -> dict[str, Any]:
         "paths": _paths(),
         "components": {
             "schemas": {"Feed": FEED, "Entry": ENTRY, "Version": VERSION, "Change": CHANGE,
-                        "Error": ERROR},
+                        "Media": MEDIA, "Error": ERROR},
             "securitySchemes": {"token": {"type": "http", "scheme": "bearer"}},
         },
         "security": [{}, {"token": []}],

@@ -14,6 +14,7 @@ from feedvault.web import security
 from feedvault.web.context import Ctx, make_ctx
 from feedvault.web.guard import error_page, page, web_state
 from feedvault.web.i18n import LANGS
+from feedvault.web.media import entry_content
 from feedvault.web.textdiff import diff_text, has_changes
 from feedvault.web.views import (
     CHART_DAYS,
@@ -88,6 +89,7 @@ def entry_page(ctx: Ctx) -> Response:
     return ctx.render(
         "entry.html",
         entry=entry,
+        content=entry_content(ctx, entry),  # images from the vault (web/media.py)
         feed=feed,
         versions=versions,
         old=old,

@@ -147,6 +147,22 @@ class MediaCatalog:
                 found.setdefault(int(version_id), []).append(_link(kind, shown_as, rest))
         return found
 
+    def links_for_entries(self, entry_ids: Sequence[int]) -> dict[int, list[MediaLink]]:
+        """Each entry's current version's links, by entry id (the web app's Atom pages list
+        entries without their versions); entries that show nothing are absent."""
+        found: dict[int, list[MediaLink]] = {}
+        for cond, params in self.db.any_of("e.id", list(entry_ids)):
+            rows = self.db.execute(
+                f"SELECT e.id, l.kind, l.shown_as, {_LINK_COLUMNS} FROM entries e "
+                "JOIN media_links l ON l.version_id = e.current_version "
+                "JOIN media_urls u ON u.id = l.url_id LEFT JOIN media_files f ON f.sha = u.sha "
+                f"WHERE {cond} ORDER BY e.id, u.id",
+                params,
+            )
+            for entry_id, kind, shown_as, *rest in rows:
+                found.setdefault(int(entry_id), []).append(_link(kind, shown_as, rest))
+        return found
+
     def links_for_snapshot(self, snapshot_id: int) -> list[MediaLink]:
         rows = self.db.execute(
             f"SELECT l.kind, {_LINK_COLUMNS} FROM snapshot_links l "
