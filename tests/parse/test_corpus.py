@@ -71,8 +71,9 @@ def test_json_feed_items(path: Path) -> None:
 
 def test_json_feed_authors() -> None:
     feed = parse_feed((FEEDS / "json" / "rsparser-authors.json").read_bytes())
+    # the first item has no author of its own: it has the feed's (JSON Feed 1.1 says so)
     assert [e.author for e in feed.entries] == [
-        None, "Legacy Item Author", "Item Author 1", "Item Author 1"
+        "Root Author 1", "Legacy Item Author", "Item Author 1", "Item Author 1"
     ]
 
 

@@ -35,12 +35,14 @@ NAMESPACES: dict[str, str] = {
     "http://search.yahoo.com/mrss/": "media:", "http://search.yahoo.com/mrss": "media:",
     "http://www.itunes.com/dtds/podcast-1.0.dtd": "itunes:",
     "http://www.itunes.com/DTDs/Podcast-1.0.dtd": "itunes:",
+    "http://rssnamespace.org/feedburner/ext/1.0": "feedburner:",
 }
 _ADOPTED_MAX = 64
 # Conventional prefixes, for feeds that use them without declaring them.
 PREFIXES: dict[str, str] = {
     "atom": "", "atom10": "", "dc": "dc:", "dcterms": "dcterms:", "content": "content:",
     "xhtml": "xhtml:", "rdf": "rdf:", "media": "media:", "itunes": "itunes:",
+    "feedburner": "feedburner:",
 }
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]{0,30}:")
 _CACHE: dict[str, str] = {}

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -38,10 +39,14 @@ _UPDATED = ("updated", "modified", "dcterms:modified")
 _CONTENT = ("content:encoded", "content", "xhtml:body", "xhtml:div", "fullitem")
 _SUMMARY = ("description", "summary", "dc:description", "dcterms:abstract", "itunes:summary")
 _HTML_KEYS = frozenset({"description", "content:encoded", "fullitem", "itunes:summary"})
+AUTHOR_KEYS = ("author", "dc:creator", "itunes:author", "media:credit")
 _WANTED = frozenset(
     _PUBLISHED + _UPDATED + _CONTENT + _SUMMARY
-    + ("title", "dc:title", "media:title", "guid", "id", "dc:date", "author", "dc:creator")
+    + ("title", "dc:title", "media:title", "guid", "id", "dc:date", "feedburner:origLink")
+    + AUTHOR_KEYS
 )
+_MEDIA_URLS = frozenset({"media:content", "media:thumbnail"})
+_NOT_A_URL = frozenset({"", "null", "none", "undefined", "#", "about:blank"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +58,7 @@ class Context:
     china: bool  # CST means China Standard Time
     atom: bool  # Atom rules (titles are text unless typed html)
     dropped: list[str] = field(default_factory=list)  # links refused: not http(s)
+    author: str | None = None  # the feed's author: an entry without its own inherits it
 
 
 def read_entry(item: etree._Element, ctx: Context) -> ParsedEntry:
@@ -77,13 +83,25 @@ def read_entry(item: etree._Element, ctx: Context) -> ParsedEntry:
                     alternate = child
             elif child.get("rel") == "enclosure":
                 enclosures.append(href.strip())
-        elif k == "enclosure":
+        elif k == "enclosure" or k in _MEDIA_URLS:
             if child.get("url"):
                 enclosures.append(child.get("url", "").strip())
+        elif k == "media:group":
+            enclosures.extend(
+                c.get("url", "").strip() for c in child
+                if isinstance(c.tag, str) and key(c.tag) in _MEDIA_URLS and c.get("url")
+            )
+        elif k == "feedburner:origEnclosureLink":
+            if child.text and child.text.strip():
+                enclosures.insert(0, child.text.strip())  # the original, not the proxy
+        elif k == "source" and ctx.atom:
+            found.setdefault("_source", child)
         elif k in _WANTED and k not in found:
             found[k] = child
     guid = _guid(found.get("guid"), found.get("id"), item)
-    link = _link(link_el, alternate, found.get("guid"), ctx)
+    link = _original_link(found.get("feedburner:origLink"), ctx) or _link(
+        link_el, alternate, found.get("guid"), ctx
+    )
     title_el = first(found, ("title", "dc:title", "media:title"))
     content_el = first(found, _CONTENT)
     summary_el = first(found, _SUMMARY)
@@ -99,7 +117,7 @@ def read_entry(item: etree._Element, ctx: Context) -> ParsedEntry:
         summary_html=summary,
         published=_date(found, _PUBLISHED, ctx),
         updated=_date(found, _UPDATED, ctx),
-        author=_author(found),
+        author=_entry_author(found, ctx),
         base_url=_base(content_el if content_el is not None else item, ctx),
         enclosures=tuple(_resolve_all(enclosures, item, ctx)),
     )
@@ -197,19 +215,57 @@ def _date(
     return None
 
 
-def _author(found: dict[str, etree._Element]) -> str | None:
-    for k in ("author", "dc:creator"):
+def _entry_author(found: dict[str, etree._Element], ctx: Context) -> str | None:
+    """The entry's own author, else its Atom ``source``'s, else the feed's (RFC 4287
+    4.2.1: an entry without an author has the feed's)."""
+    own = read_author(found)
+    if own:
+        return own
+    source = found.get("_source")
+    if source is not None:
+        return read_author({key(c.tag): c for c in source if isinstance(c.tag, str)})
+    return ctx.author
+
+
+def read_author(found: dict[str, etree._Element]) -> str | None:
+    """A name from ``author`` (Atom person or RSS ``email (Name)``), ``dc:creator``,
+    ``itunes:author`` or an author ``media:credit``."""
+    for k in AUTHOR_KEYS:
         el = found.get(k)
         if el is None:
             continue
+        if k == "media:credit" and (el.get("role") or "author").lower() != "author":
+            continue
         if len(el):  # Atom: <author><name>..</name><email>..</email></author>
-            name = next((c for c in el if isinstance(c.tag, str) and key(c.tag) == "name"), None)
-            value = collapse(element_text(name if name is not None else el))
+            parts = {key(c.tag): c for c in el if isinstance(c.tag, str)}
+            chosen = parts.get("name") if parts.get("name") is not None else parts.get("email")
+            value = collapse(element_text(chosen if chosen is not None else el))
         else:
-            value = collapse(el.text or "")
+            value = person_name(collapse(el.text or ""))
         if value:
             return value
     return None
+
+
+_EMAIL_THEN_NAME = re.compile(r"^\S+@\S+\s*\((.+)\)$")
+_NAME_THEN_EMAIL = re.compile(r"^(.+?)\s*<\S+@\S+>$")
+
+
+def person_name(value: str) -> str:
+    """``jane@example.org (Jane Doe)`` and ``Jane Doe <jane@example.org>`` -> ``Jane Doe``;
+    anything else as it is."""
+    if "@" in value:
+        match = _EMAIL_THEN_NAME.match(value) or _NAME_THEN_EMAIL.match(value)
+        if match and match.group(1).strip():
+            return match.group(1).strip()
+    return value
+
+
+def _original_link(el: etree._Element | None, ctx: Context) -> str | None:
+    """FeedBurner's ``origLink``: the article itself, not the tracking redirect."""
+    if el is None or not el.text:
+        return None
+    return web_link(_base(el, ctx), el.text, ctx.dropped)
 
 
 def _base(el: etree._Element, ctx: Context) -> str | None:
@@ -217,5 +273,14 @@ def _base(el: etree._Element, ctx: Context) -> str | None:
 
 
 def _resolve_all(urls: list[str], item: etree._Element, ctx: Context) -> list[str]:
+    """Absolute, each once, in order; a value that is no URL (``null``, text with
+    spaces) is dropped rather than resolved into a link to nothing."""
     base = _base(item, ctx)
-    return [u for u in (absolute(base, url) for url in urls) if u]
+    seen: dict[str, None] = {}
+    for url in urls:
+        if url.lower() in _NOT_A_URL or any(c.isspace() for c in url):
+            continue
+        resolved = absolute(base, url)
+        if resolved:
+            seen.setdefault(resolved, None)
+    return list(seen)

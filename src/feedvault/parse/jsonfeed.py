@@ -50,8 +50,10 @@ def read_json(data: bytes, url: str | None, encoding: str, warnings: list[str]) 
     dropped: list[str] = []
     home = web_link(url, _str(doc.get("home_page_url")), dropped)
     base = home or url
+    feed_author = _author(doc)  # items without an author have the feed's
     entries = [
-        _entry(item, base, china, dropped) for item in items or () if isinstance(item, dict)
+        _entry(item, base, china, dropped, feed_author)
+        for item in items or () if isinstance(item, dict)
     ]
     if dropped:
         warnings.append(dropped_warning(dropped))
@@ -68,7 +70,8 @@ def read_json(data: bytes, url: str | None, encoding: str, warnings: list[str]) 
 
 
 def _entry(
-    item: dict[str, Any], base: str | None, china: bool, dropped: list[str]
+    item: dict[str, Any], base: str | None, china: bool, dropped: list[str],
+    feed_author: str | None,
 ) -> ParsedEntry:
     offset = 8 * 3600 if china else 0
     html = _str(item.get("content_html"))
@@ -97,7 +100,7 @@ def _entry(
         summary_html=summary_html,
         published=parse_date(_str(item.get("date_published")), naive_offset=offset, china=china),
         updated=parse_date(_str(item.get("date_modified")), naive_offset=offset, china=china),
-        author=_author(item),
+        author=_author(item) or feed_author,
         base_url=base,
         enclosures=tuple(
             u for a in attachments if isinstance(a, dict)
@@ -132,13 +135,19 @@ def _truncated(
 
 
 def _author(item: dict[str, Any]) -> str | None:
+    """JSON Feed 1.1 ``authors`` (a list, or one object as some feeds write it), else 1.0
+    ``author``, by name."""
     authors = item.get("authors")
-    candidates = authors if isinstance(authors, list) else [item.get("author")]
+    if isinstance(authors, dict):
+        authors = [authors]
+    candidates = authors if isinstance(authors, list) and authors else [item.get("author")]
     for author in candidates:
         if isinstance(author, dict):
             name = _str(author.get("name"))
             if name and name.strip():
                 return collapse(name)
+        elif isinstance(author, str) and author.strip():  # a bare string, as some write it
+            return collapse(_str(author) or "") or None
     return None
 
 

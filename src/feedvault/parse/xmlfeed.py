@@ -23,7 +23,7 @@ from feedvault.parse.elements import (
     namespace_of,
     web_link,
 )
-from feedvault.parse.entries import Context, read_entry, read_title
+from feedvault.parse.entries import Context, read_author, read_entry, read_title
 from feedvault.parse.model import ParsedFeed
 
 _FEED_DATES = (
@@ -60,6 +60,7 @@ def read_feed(
     context = Context(
         url=url, base=feed_link or url, has_base=has_base,
         naive_offset=8 * 3600 if china else 0, china=china, atom=atom, dropped=dropped,
+        author=read_author(meta),
     )
     title_el = first(meta, ("title", "dc:title"))
     updated_el = first(meta, _FEED_DATES)
