@@ -250,11 +250,13 @@ def origin_targets(
     )
     targets = []
     for entry_id, link, text, slug, site_url, settings, kind in rows:
-        selector = json.loads(settings).get("selector")
+        conf = json.loads(settings)
+        selector = conf.get("selector")
         targets.append(
             OriginTarget(
                 entry_id, link, text, slug, site_url,
                 selector if isinstance(selector, str) and selector else None, kind == "gone",
+                snapshot=bool(conf.get("snapshot")),
             )
         )
     return targets

@@ -57,6 +57,7 @@ class OriginTarget:
     site_url: str | None = None
     selector: str | None = None
     gone: bool = False  # the last origin mark says gone
+    snapshot: bool = False  # the feed keeps article snapshots: keep the page if it changed
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,16 +125,23 @@ class OriginWatch:
         targets: Sequence[OriginTarget],
         now_ms: Callable[[], int],
         on_verdict: Callable[[OriginVerdict], None] | None = None,
+        on_page: Callable[[OriginTarget, FetchResult, OriginVerdict], None] | None = None,
     ) -> list[OriginVerdict]:
-        """Fetch every target's link (politely, in parallel) and classify each answer."""
+        """Fetch every target's link (politely, in parallel) and classify each answer.
+
+        ``on_page`` sees each page that was fetched (not an error), with its verdict, so
+        the same fetch can keep a snapshot (changes/watch.py)."""
         by_key = {t.entry_id: t for t in targets}
         out: list[OriginVerdict] = []
 
         def done(request: FetchRequest, outcome: FetchResult | FetchError) -> None:
-            verdict = self.classify(by_key[int(str(request.key))], outcome, now_ms())
+            target = by_key[int(str(request.key))]
+            verdict = self.classify(target, outcome, now_ms())
             out.append(verdict)
             if on_verdict is not None:
                 on_verdict(verdict)
+            if on_page is not None and isinstance(outcome, FetchResult):
+                on_page(target, outcome, verdict)
 
         requests = [FetchRequest(t.link, accept=PAGE_ACCEPT, key=t.entry_id) for t in targets]
         self.fetcher.fetch_many(requests, done)

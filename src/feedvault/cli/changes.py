@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
@@ -66,15 +67,19 @@ def cmd_watch(vault: Vault, args: argparse.Namespace) -> int:
         raise UsageError(str(exc)) from None
     feed_id = vault.feed(args.feed).id if args.feed else None
     report = run_origin_watch(
-        vault.store, vault.fetcher, policy, rules=vault.rules, feed_id=feed_id
+        vault.store, vault.fetcher, policy, rules=vault.rules, feed_id=feed_id,
+        media_files=vault.media_files,
     )
     if args.json:
         print_json(report.as_dict())
     else:
+        kept = f"; {report.snapshots} changed pages kept" if report.snapshots else ""
         print(
             f"checked {report.checked}: {len(report.gone)} gone, {len(report.back)} back, "
-            f"{report.unknown} could not be checked"
+            f"{report.unknown} could not be checked{kept}"
         )
+    for warning in report.warnings:
+        print(f"feedvault: warning: {warning}", file=sys.stderr)
     return 0
 
 

@@ -42,6 +42,12 @@ def add_parsers(sub: Any) -> None:
         help="fetch each new article's page and keep its full text",
     )
     p.add_argument("--selector", metavar="CSS", help="where the article is on the page")
+    p.add_argument(
+        "--snapshot",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="keep each new article's page (and its images) as evidence, again when it changes",
+    )
     p.add_argument("--json", action="store_true")
 
     p = add_command(sub, "remove", cmd_remove, "delete a feed and everything kept of it")
@@ -106,6 +112,8 @@ def cmd_configure(vault: Vault, args: argparse.Namespace) -> int:
         changes["full_text"] = args.full_text
     if args.selector is not None:
         changes["selector"] = args.selector or None
+    if args.snapshot is not None:
+        changes["snapshot"] = args.snapshot
     feed = vault.configure_feed(args.slug, **changes)
     if args.json:
         print_json({"slug": feed.slug, "settings": feed.settings})

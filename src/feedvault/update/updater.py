@@ -38,6 +38,7 @@ from feedvault.update.schedule import next_check
 if TYPE_CHECKING:
     from feedvault.clean import RuleSet
     from feedvault.fetch.client import Fetcher, FetchResult
+    from feedvault.media.files import MediaFiles
     from feedvault.update.prepare_pool import PreparePool
 
 _UNCHANGED_BATCH = 500  # unchanged feeds' states written per transaction
@@ -134,16 +135,19 @@ class Updater:
         return self._after_ingest(feed, self._ingest_document(feed, doc, now))
 
     def _after_ingest(self, feed: Feed, result: UpdateResult) -> UpdateResult:
-        if result.touched_keys and fulltext.wants_full_text(feed):
+        if result.touched_keys and fulltext.wants_page(feed):
             try:
                 states = self.store.entry_states(feed.id, result.touched_keys)
-                fulltext.fetch_full_text(
+                pages = fulltext.fetch_full_text(
                     self.store,
                     self.fetcher,
                     feed,
                     [s.entry_id for s in states.values()],
                     rules=self.rules,
+                    media_files=self._snapshot_files(),
                 )
+                if pages.warnings:  # snapshots not kept; the entries are stored
+                    result.warnings = (*result.warnings, *pages.warnings)
             except VaultFault:
                 raise
             except Exception as exc:  # the feed's entries are stored: only the pages failed
@@ -151,6 +155,13 @@ class Updater:
                 _log_failure(feed, exc, message)
                 result.warnings = (*result.warnings, message)
         return result
+
+    def _snapshot_files(self) -> MediaFiles:
+        """Where article snapshots go: the media files (a feed's ``snapshot`` setting keeps
+        them even with [media] off; only their images then wait for ``media fetch``)."""
+        from feedvault.media.files import DirectoryMediaFiles
+
+        return DirectoryMediaFiles(self.settings.media.directory(self.settings.db))
 
     def _ingest_document(self, feed: Feed, doc: Document, now: datetime) -> UpdateResult:
         return ingest(
