@@ -1,8 +1,9 @@
 """/media/<sha> and archived images in entry pages, the JSON API and Atom (both backends).
 
 The vault's media rows are written through ``store.media`` as the archiver writes them (an
-archived PNG, its larger srcset candidate and an SVG with a script, a 404, a tracking
-pixel, one still pending, one never seen), so these tests look only at what the web app makes of them.
+archived PNG, its larger srcset candidate and an SVG with a script, a 404, a tracking pixel,
+one still pending, one never seen), so these tests look only at what the web app makes of
+them.
 """
 
 from __future__ import annotations
@@ -158,7 +159,7 @@ def test_svg_is_served_as_svg_in_a_sandbox(web: TestClient, media_vault: MediaVa
 def test_not_a_sha_is_404(web: TestClient, name: str) -> None:
     response = web.get(f"/media/{name}")
     assert response.status_code == 404
-    assert "nosniff" == response.headers["x-content-type-options"]
+    assert response.headers["x-content-type-options"] == "nosniff"
 
 
 def test_unknown_or_lost_file_is_404(web: TestClient, media_vault: MediaVault) -> None:
