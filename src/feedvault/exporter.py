@@ -42,7 +42,7 @@ def _export_feeds(store: Storage, slugs: list[str], *, media: bool = False) -> I
     for slug in slugs:
         feed = store.get_feed(slug)
         entries = store.list_entries(feed.id, limit=None, oldest_first=True)
-        links = _entry_media(store, feed.id) if media else {}
+        links = _entry_media(store, [e.id for e in entries]) if media else {}
         items = [
             ExportItem(
                 e.id, e.title, http_link(e.link), e.published, e.raw_html, links.get(e.id, ())
@@ -53,16 +53,9 @@ def _export_feeds(store: Storage, slugs: list[str], *, media: bool = False) -> I
             yield ExportFeed(feed.slug, feed.name, items)
 
 
-def _entry_media(store: Storage, feed_id: int) -> dict[int, list[MediaLink]]:
-    """Entry id -> the media links of all its versions (the exported HTML is the current
-    version's; an image another version shows as well is the same URL, the same file)."""
-    versions: dict[int, int] = {}
-    for row in store.media.versions_to_scan(feed_id=feed_id):
-        versions[row[0]] = row[1]  # version id, entry id
-    found: dict[int, list[MediaLink]] = {}
-    for version_id, links in store.media.links_for_versions(list(versions)).items():
-        found.setdefault(versions[version_id], []).extend(links)
-    return found
+def _entry_media(store: Storage, entry_ids: list[int]) -> dict[int, list[MediaLink]]:
+    """Entry id -> the media links of its current version (the one exported)."""
+    return store.media.links_for_entries(entry_ids) if entry_ids else {}
 
 
 def export_opml(store: Storage, path: Path) -> int:

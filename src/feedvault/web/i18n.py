@@ -127,6 +127,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "media_unknown": "not in the archive",
         "media_failed": "download failed",
         "media_skipped": "not kept",
+        "snapshots": "Page snapshots",
+        "snapshot_first": "first sight",
+        "snapshot_recheck": "changed at the origin",
+        "snapshot_open": "the page as kept",
     },
     "zh": {
         "site": "feedvault",
@@ -242,6 +246,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "media_unknown": "不在存档中",
         "media_failed": "下载失败",
         "media_skipped": "未保存",
+        "snapshots": "网页快照",
+        "snapshot_first": "首次抓取",
+        "snapshot_recheck": "原网页已改动",
+        "snapshot_open": "保存的网页",
     },
 }
 

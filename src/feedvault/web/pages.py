@@ -90,6 +90,7 @@ def entry_page(ctx: Ctx) -> Response:
         "entry.html",
         entry=entry,
         content=entry_content(ctx, entry),  # images from the vault (web/media.py)
+        snapshots=ctx.vault.store.media.snapshots(entry.id),  # article pages kept
         feed=feed,
         versions=versions,
         old=old,
