@@ -286,11 +286,19 @@ class Vault:
         )
 
     def export_markdown(
-        self, root: str | Path, *, feeds: Sequence[str] | None = None, commit: bool = False
+        self,
+        root: str | Path,
+        *,
+        feeds: Sequence[str] | None = None,
+        commit: bool = False,
+        media: bool = False,
     ) -> ExportStats:
+        """The duty-machine tree; with ``media``, the archived images copied in and the
+        HTML pointing at them (archive/treemedia.py)."""
         from feedvault.exporter import export_markdown
 
-        return export_markdown(self.store, Path(root), feeds=feeds, commit=commit)
+        files = self.media_files if media else None
+        return export_markdown(self.store, Path(root), feeds=feeds, commit=commit, media=files)
 
     def export_opml(self, path: str | Path) -> int:
         from feedvault.exporter import export_opml

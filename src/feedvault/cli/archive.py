@@ -46,6 +46,11 @@ def add_parsers(sub: Any) -> None:
     q.add_argument("dir", metavar="DIR")
     q.add_argument("--feed", action="append", metavar="SLUG", help="only these feeds")
     q.add_argument("--commit", action="store_true", help="git commit the changes in DIR")
+    q.add_argument(
+        "--media",
+        action="store_true",
+        help="copy the archived images into DIR/media/ and point the HTML at them",
+    )
     q.add_argument("--json", action="store_true")
     q = add_command(exp, "opml", cmd_export_opml, "the subscription list as OPML", reading=True)
     q.add_argument("file", metavar="FILE")
@@ -85,20 +90,22 @@ def cmd_copy(vault: Vault, args: argparse.Namespace) -> int:
 
 
 def cmd_export_markdown(vault: Vault, args: argparse.Namespace) -> int:
-    stats = vault.export_markdown(args.dir, feeds=args.feed, commit=args.commit)
+    stats = vault.export_markdown(
+        args.dir, feeds=args.feed, commit=args.commit, media=args.media
+    )
     if args.json:
-        print_json(
-            dict(
-                written=stats.written,
-                updated=stats.updated,
-                unchanged=stats.unchanged,
-                feeds=stats.feeds,
-            )
+        counts = dict(
+            written=stats.written,
+            updated=stats.updated,
+            unchanged=stats.unchanged,
+            feeds=stats.feeds,
         )
+        print_json({**counts, "media": stats.media} if args.media else counts)
     else:
+        copied = f"; {stats.media} media files copied" if args.media else ""
         print(
             f"exported {stats.feeds} feeds: {stats.written} new, {stats.updated} updated, "
-            f"{stats.unchanged} unchanged files"
+            f"{stats.unchanged} unchanged files{copied}"
         )
     return 0
 
