@@ -108,7 +108,7 @@ def create_app(db: str | None = None, *, settings: Settings | None = None) -> St
     app = FeedvaultApp(routes=routes, lifespan=lifespan,
                        exception_handlers={HTTPException: _http_error})
     app.state.web = state
-    app.hotlink = bool(getattr(getattr(settings, "media", None), "hotlink", False))
+    app.hotlink = settings.media.hotlink
     return app
 
 

@@ -34,8 +34,7 @@ def media_href(sha: str) -> str:
 
 def hotlink(ctx: Ctx) -> bool:
     """``[media] hotlink``: an image not archived is shown from its origin."""
-    media = getattr(ctx.state.settings, "media", None)
-    return bool(getattr(media, "hotlink", False))
+    return ctx.state.settings.media.hotlink
 
 
 def placeholder_text(ctx: Ctx) -> PlaceholderText:
