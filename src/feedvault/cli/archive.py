@@ -6,7 +6,7 @@ import argparse
 import sys
 from typing import TYPE_CHECKING, Any
 
-from feedvault.cli.args import add_command, print_json
+from feedvault.cli.args import add_command, day, print_json
 
 if TYPE_CHECKING:
     from feedvault.vault import Vault
@@ -54,6 +54,17 @@ def add_parsers(sub: Any) -> None:
     q.add_argument("--json", action="store_true")
     q = add_command(exp, "opml", cmd_export_opml, "the subscription list as OPML", reading=True)
     q.add_argument("file", metavar="FILE")
+    for name, handler, text in (
+        ("warc", cmd_export_warc, "feed documents, archived media and page snapshots as WARC 1.1"),
+        ("wacz", cmd_export_wacz, "the WARC packaged with its index and pages list (WACZ)"),
+    ):
+        q = add_command(exp, name, handler, text, reading=True)
+        q.add_argument("file", metavar="FILE")
+        q.add_argument("--feed", metavar="SLUG", help="only this feed")
+        q.add_argument(
+            "--since", type=day, metavar="YYYY-MM-DD", help="only what was fetched from that day"
+        )
+        q.add_argument("--json", action="store_true")
 
 
 def cmd_import(vault: Vault, args: argparse.Namespace) -> int:
@@ -113,4 +124,45 @@ def cmd_export_markdown(vault: Vault, args: argparse.Namespace) -> int:
 def cmd_export_opml(vault: Vault, args: argparse.Namespace) -> int:
     count = vault.export_opml(args.file)
     print(f"wrote {count} subscriptions to {args.file}")
+    return 0
+
+
+def cmd_export_warc(vault: Vault, args: argparse.Namespace) -> int:
+    from feedvault.export.warc import export_warc, since_datetime
+
+    feed_id = vault.feed(args.feed).id if args.feed else None
+    stats = export_warc(
+        vault.store, vault.media_files, args.file, feed_id=feed_id, feed_slug=args.feed,
+        since=since_datetime(args.since),
+    )
+    return _exported(args, stats.as_dict(), "")
+
+
+def cmd_export_wacz(vault: Vault, args: argparse.Namespace) -> int:
+    from feedvault.export.wacz import export_wacz
+    from feedvault.export.warc import since_datetime
+
+    feed_id = vault.feed(args.feed).id if args.feed else None
+    stats = export_wacz(
+        vault.store, vault.media_files, args.file, feed_id=feed_id, feed_slug=args.feed,
+        since=since_datetime(args.since),
+    )
+    return _exported(args, stats.as_dict(), f", {stats.pages} pages")
+
+
+def _exported(args: argparse.Namespace, counts: dict[str, int], extra: str) -> int:
+    if args.json:
+        print_json(dict(file=args.file, **counts))
+        return 0
+    print(
+        f"wrote {args.file}: {counts['documents']} feed documents, {counts['media']} media "
+        f"files, {counts['snapshots']} page snapshots ({counts['records']} records{extra}, "
+        f"{counts['size']} bytes)"
+    )
+    if counts["missing"]:
+        print(
+            f"feedvault: warning: {counts['missing']} archived files are missing from the "
+            "media directory and were left out (feedvault media verify)",
+            file=sys.stderr,
+        )
     return 0
