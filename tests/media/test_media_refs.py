@@ -30,6 +30,15 @@ def test_protocol_relative_without_base_is_https_as_the_cleaner_does() -> None:
     assert urls(image_refs('<img src="//127.0.0.1:9/x.png">', None)) == ["https://127.0.0.1:9/x.png"]
 
 
+def test_a_pages_base_element_is_honoured_when_reading_raw_html() -> None:
+    page = ('<html><head><base href="/cdn/"></head><body><img src="a.png">'
+            '<img src="http://127.0.0.1:9/b.png"></body></html>')
+    assert urls(image_refs(page, BASE)) == ["http://127.0.0.1:9/cdn/a.png",
+                                            "http://127.0.0.1:9/b.png"]
+    bad = '<base href="javascript:x"><img src="a.png">'
+    assert urls(image_refs(bad, BASE)) == ["http://127.0.0.1:9/news/a.png"]
+
+
 def test_srcset_largest_width_wins_and_remembers_the_src_shown() -> None:
     html = ('<img src="small.jpg" srcset="small.jpg 320w, big.jpg 1200w, mid.jpg 800w">')
     assert image_refs(html, BASE) == [

@@ -66,7 +66,7 @@ def image_refs(
     root = _parse(html)
     if shown is None:
         if root is not None:
-            for ref in _raw_refs(root, base_url):
+            for ref in _raw_refs(root, _document_base(root, base_url)):
                 refs.add(ref)
     else:
         upgrades = _upgrades(root, base_url) if root is not None else {}
@@ -115,6 +115,17 @@ def _parse(html: str) -> etree._Element | None:
         return etree.HTML(_UNSAFE_CHARS.sub("", html).encode("utf-8", "replace"), _PARSER)
     except (etree.ParserError, ValueError):
         return None
+
+
+def _document_base(root: etree._Element, base: str | None) -> str | None:
+    """A page's own ``<base href>`` (resolved against ``base``) is what a browser resolves
+    its images against; the cleaner never honours one in an item, so only raw reading does."""
+    for el in root.iter("base"):
+        href = el.get("href")
+        if href and href.strip():
+            found = _absolute(href, base)
+            return found if found is not None else base
+    return base
 
 
 def _raw_refs(
