@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -28,6 +27,7 @@ from feedvault.parse.text import (
     has_markup,
     inner_markup,
     looks_like_html,
+    person_name,
     strip_tags,
     unescape,
     xhtml_content,
@@ -99,8 +99,9 @@ def read_entry(item: etree._Element, ctx: Context) -> ParsedEntry:
         elif k in _WANTED and k not in found:
             found[k] = child
     guid = _guid(found.get("guid"), found.get("id"), item)
+    guid_el = found.get("guid")
     link = _original_link(found.get("feedburner:origLink"), ctx) or _link(
-        link_el, alternate, found.get("guid"), ctx
+        link_el, alternate, guid_el if guid_el is not None else found.get("id"), ctx
     )
     title_el = first(found, ("title", "dc:title", "media:title"))
     content_el = first(found, _CONTENT)
@@ -147,6 +148,8 @@ def read_content(el: etree._Element, atom: bool) -> str:
         return xhtml_content(el).strip()
     if kind == "application/xhtml+xml" or k.startswith("xhtml:"):
         return inner_markup(el, xhtml=True).strip()  # Atom 0.3: no wrapping div convention
+    if el.get("mode") == "xml":  # Atom 0.3: inline markup, whatever the type says
+        return inner_markup(el, xhtml=True).strip()
     if el.get("mode") == "base64" or (atom and _binary(kind)):
         return _base64(el.text or "", kind)
     if kind in ("html", "text/html") or el.get("mode") == "escaped":
@@ -198,6 +201,7 @@ def _link(
         link = web_link(_base(alternate, ctx), alternate.get("href"), ctx.dropped)
         if link:
             return link
+    # an RSS guid unless isPermaLink="false"; an Atom id that is a web URL, as readers do
     if guid_el is not None and guid_el.get("isPermaLink", "true").strip().lower() != "false":
         value = (guid_el.text or "").strip()
         if value[:8].lower().startswith(("http://", "https://")):
@@ -245,20 +249,6 @@ def read_author(found: dict[str, etree._Element]) -> str | None:
         if value:
             return value
     return None
-
-
-_EMAIL_THEN_NAME = re.compile(r"^\S+@\S+\s*\((.+)\)$")
-_NAME_THEN_EMAIL = re.compile(r"^(.+?)\s*<\S+@\S+>$")
-
-
-def person_name(value: str) -> str:
-    """``jane@example.org (Jane Doe)`` and ``Jane Doe <jane@example.org>`` -> ``Jane Doe``;
-    anything else as it is."""
-    if "@" in value:
-        match = _EMAIL_THEN_NAME.match(value) or _NAME_THEN_EMAIL.match(value)
-        if match and match.group(1).strip():
-            return match.group(1).strip()
-    return value
 
 
 def _original_link(el: etree._Element | None, ctx: Context) -> str | None:

@@ -20,7 +20,7 @@ from feedvault.errors import ParseError
 from feedvault.parse.dates import parse_date
 from feedvault.parse.elements import absolute, dropped_warning, web_link
 from feedvault.parse.model import ParsedEntry, ParsedFeed
-from feedvault.parse.text import collapse, escape
+from feedvault.parse.text import collapse, escape, person_name
 
 MAX_DEPTH = 64
 _MAX_DIGITS = 64
@@ -41,6 +41,8 @@ def read_json(data: bytes, url: str | None, encoding: str, warnings: list[str]) 
     doc = _load(data.decode("utf-8"), url, warnings)
     if not isinstance(doc, dict):
         raise ParseError("not a feed: JSON document is not an object", url=url)
+    if isinstance(doc.get("rss"), dict):
+        doc = rss_in_json(doc["rss"])
     version = doc.get("version")
     items = doc.get("items")
     if not isinstance(items, list) and not (isinstance(version, str) and "jsonfeed" in version):
@@ -58,7 +60,8 @@ def read_json(data: bytes, url: str | None, encoding: str, warnings: list[str]) 
     if dropped:
         warnings.append(dropped_warning(dropped))
     return ParsedFeed(
-        format="json11" if isinstance(version, str) and version.rstrip("/").endswith("1.1")
+        format="rss20json" if version == "rss-in-json"
+        else "json11" if isinstance(version, str) and version.rstrip("/").endswith("1.1")
         else "json10",
         title=collapse(_str(doc.get("title")) or ""),
         link=home,
@@ -212,3 +215,31 @@ def _recover(text: str, error: json.JSONDecodeError, url: str | None) -> dict[st
         items.append(item)
     doc["items"] = items
     return doc
+
+
+def rss_in_json(rss: dict[str, Any]) -> dict[str, Any]:
+    """Dave Winer's RSS-in-JSON (``{"rss": {"channel": {..., "item": [...]}}}``, RSS 2.0's
+    elements as keys) as the JSON Feed fields this module reads."""
+    channel = rss.get("channel")
+    if not isinstance(channel, dict):
+        return {}
+    raw_items = channel.get("item", [])
+    items = raw_items if isinstance(raw_items, list) else [raw_items]
+    out: list[dict[str, Any]] = []
+    for item in items:
+        if not isinstance(item, dict):
+            continue
+        guid = item.get("guid")
+        if isinstance(guid, dict):  # {"#value"|"value": ..., "isPermaLink": ...}
+            guid = guid.get("#value", guid.get("value"))
+        enclosure = item.get("enclosure")
+        out.append({
+            "id": guid, "url": item.get("link"), "title": item.get("title"),
+            "content_html": item.get("description"), "date_published": item.get("pubDate"),
+            "author": {"name": person_name(str(item.get("author") or item.get("dc:creator")
+                                              or ""))},
+            "attachments": [enclosure] if isinstance(enclosure, dict) else [],
+        })
+    return {"version": "rss-in-json", "title": channel.get("title"),
+            "home_page_url": channel.get("link"), "language": channel.get("language"),
+            "items": out}

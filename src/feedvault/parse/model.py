@@ -25,6 +25,7 @@ class ParsedEntry:
 @dataclass(frozen=True, slots=True)
 class ParsedFeed:
     format: str  # rss090 | rss091 | rss092 | rss10 | rss20 | atom03 | atom10 | json10 | json11
+    # | rss20json (RSS 2.0 written as JSON)
     title: str
     link: str | None  # the site's URL
     entries: tuple[ParsedEntry, ...]

@@ -141,3 +141,17 @@ def xhtml_content(el: etree._Element) -> str:
     ):
         return inner_markup(children[0], xhtml=True)
     return inner_markup(el, xhtml=True)
+
+
+_EMAIL_THEN_NAME = re.compile(r"^\S+@\S+\s*\((.+)\)$")
+_NAME_THEN_EMAIL = re.compile(r"^(.+?)\s*<\S+@\S+>$")
+
+
+def person_name(value: str) -> str:
+    """``jane@example.org (Jane Doe)`` and ``Jane Doe <jane@example.org>`` -> ``Jane Doe``;
+    anything else as it is."""
+    if "@" in value:
+        match = _EMAIL_THEN_NAME.match(value) or _NAME_THEN_EMAIL.match(value)
+        if match and match.group(1).strip():
+            return match.group(1).strip()
+    return value
