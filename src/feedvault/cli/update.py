@@ -65,8 +65,13 @@ def cmd_update(vault: Vault, args: argparse.Namespace) -> int:
     results = vault.update(args.slugs or None, on_result=show)
     if bar:
         sys.stderr.write("\r" + " " * 80 + "\r")
+    media = vault.updater.last_media  # images archived after the feeds were stored
     if args.json:
-        print_json([r.as_dict() for r in results])
+        ids = {f.slug: f.id for f in vault.feeds()} if media is not None else {}
+        print_json([
+            {**r.as_dict(), **({"media": media.feed_dict(ids.get(r.slug, -1))} if media else {})}
+            for r in results
+        ])
     elif bar or len(results) > 1:
         counts = {k: sum(getattr(r, k) for r in results) for k in ("new", "changed", "unchanged")}
         errors = sum(1 for r in results if r.status in ("error", "gone"))
@@ -74,6 +79,10 @@ def cmd_update(vault: Vault, args: argparse.Namespace) -> int:
             f"{len(results)} feeds: {counts['new']} new, {counts['changed']} changed, "
             f"{counts['unchanged']} unchanged entries; {errors} feeds with errors"
         )
+    if media is not None and media.anything and not args.json:
+        print(media.summary())
+    for warning in media.warnings if media is not None else ():
+        print(f"feedvault: warning: {warning}", file=sys.stderr)
     check_written = getattr(vault.store, "check_written", None)
     if check_written is not None and any(r.new or r.changed for r in results):
         # a corrupted vault can take writes silently: say so, exit non-zero. Only after
