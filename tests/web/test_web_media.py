@@ -135,6 +135,13 @@ def test_head_gives_the_headers_without_the_body(
     assert_media_headers(response.headers, media_vault.png_sha)
 
 
+def test_a_byte_range_is_served(web: TestClient, media_vault: MediaVault) -> None:
+    response = web.get(f"/media/{media_vault.png_sha}", headers={"range": "bytes=0-7"})
+    assert response.status_code == 206
+    assert response.content == media_vault.png[:8]  # the PNG signature
+    assert response.headers["content-type"] == "image/png"
+
+
 @pytest.mark.parametrize("tag", ['"{sha}"', 'W/"{sha}"', '"x", "{sha}"', "*"])
 def test_if_none_match_gives_304(web: TestClient, media_vault: MediaVault, tag: str) -> None:
     sha = media_vault.png_sha
