@@ -1,5 +1,5 @@
 """The `feedvault` command: thin wrappers over :mod:`feedvault.vault`, one module per group
-of commands (subscriptions, update, web, browse, changes, archive); `args` holds what they
+of commands (subscriptions, update, web, browse, changes, archive, media); `args` holds what they
 share, `feedvault.shapes` their `--json` shapes.
 
 Imports are lazy so that `feedvault --help` starts fast. A FeedvaultError becomes one line on
@@ -12,7 +12,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from feedvault.cli import archive, browse, subscriptions, update, web
+from feedvault.cli import archive, browse, media, subscriptions, update, web
 from feedvault.cli.args import add_command
 from feedvault.cli.changes import add_changes_parsers
 
@@ -107,6 +107,7 @@ def build_parser() -> argparse.ArgumentParser:
     browse.add_parsers(sub)
     add_changes_parsers(sub, add_command)
     archive.add_parsers(sub)
+    media.add_parsers(sub)
     return parser
 
 
