@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from feedvault.clean import RuleSet
     from feedvault.fetch.client import Fetcher, FetchResult
     from feedvault.media.files import MediaFiles
+    from feedvault.update.media import MediaResult
     from feedvault.update.prepare_pool import PreparePool
 
 _UNCHANGED_BATCH = 500  # unchanged feeds' states written per transaction
@@ -59,6 +60,7 @@ class Updater:
         self._recent: dict[int, tuple[int, list[datetime]]] = {}  # feed id: (count, times)
         self._unchanged: list[tuple[int, datetime, FeedStateUpdate]] = []  # to write
         self._pool: PreparePool | None = None
+        self.last_media: MediaResult | None = None  # what the last update archived
 
     def close(self) -> None:
         """Stop the workers and the fetcher; the store is the caller's."""
@@ -120,7 +122,37 @@ class Updater:
                 self._update_remote(remote, done, stop)
         finally:
             self._flush_unchanged()
+        self.last_media = self._archive_media(feeds, results, stop)
         return results
+
+    def _archive_media(
+        self, feeds: Sequence[Feed], results: Sequence[UpdateResult], stop: threading.Event | None
+    ) -> MediaResult | None:
+        """After every feed of the update was committed: the images of the versions it
+        wrote, and the media due for retry, of the feeds whose update did not fail. Never
+        fails the update (only a VaultFault stops the command); None when media are off."""
+        if not self.settings.media.enabled or (stop is not None and stop.is_set()):
+            return None
+        from feedvault.media.files import DirectoryMediaFiles
+        from feedvault.update.media import MediaResult, archive_media
+
+        fine = {r.slug for r in results if r.status in ("ok", "not_modified")}
+        ids = [f.id for f in feeds if f.slug in fine]
+        if not ids:
+            return None
+        files = DirectoryMediaFiles(self.settings.media.directory(self.settings.db))
+        try:
+            outcome = archive_media(
+                self.store, files, self.fetcher, self.settings, feed_ids=ids, stop=stop
+            )
+        except VaultFault:
+            raise
+        except Exception as exc:  # media never fail an update
+            log_unexpected(log, f"media: {_one_line(exc)}", exc)
+            return MediaResult(warnings=[f"media archiving failed: {_one_line(exc)}"])
+        if outcome.anything:
+            log.info("%s", outcome.summary())
+        return outcome
 
     def update_from_bytes(
         self, slug: str, data: bytes, *, url: str | None = None, content_type: str | None = None
