@@ -33,9 +33,14 @@ if TYPE_CHECKING:
     from feedvault.clean import RuleSet
     from feedvault.fetch.client import Fetcher
     from feedvault.importer import ImportResult
+    from feedvault.media.files import MediaFiles
     from feedvault.search.query import Query
+    from feedvault.update.media import MediaResult, VerifyReport
     from feedvault.update.pipeline import UpdateResult
     from feedvault.update.updater import Updater
+
+
+_FLAGS = frozenset({"media", "media_enclosures", "snapshot"})  # bool feed settings
 
 
 def open_vault(db: str | None = None, *, settings: Settings | None = None) -> Vault:
@@ -124,12 +129,17 @@ class Vault:
 
     def configure_feed(self, slug: str, **changes: object) -> Feed:
         """Change per-feed settings: interval (seconds, None for learnt), full_text (bool),
-        selector (CSS for the article on the page). A None value removes a setting."""
+        selector (CSS for the article on the page), media (bool: archive its images),
+        media_enclosures (bool: its audio/video enclosures too), snapshot (bool: keep its
+        article pages). A None value removes a setting."""
         feed = self.store.get_feed(slug)
-        allowed = {"interval", "full_text", "selector"}
+        allowed = {"interval", "full_text", "selector", *_FLAGS}
         unknown = set(changes) - allowed
         if unknown:
             raise UsageError(f"unknown feed setting {sorted(unknown)[0]!r}")
+        for key in _FLAGS & set(changes):
+            if changes[key] is not None and not isinstance(changes[key], bool):
+                raise UsageError(f"feed setting {key!r} must be true or false")
         settings = dict(feed.settings)
         for key, value in changes.items():
             if value is None:
@@ -142,8 +152,51 @@ class Vault:
         return self.store.get_feed(slug)
 
     def remove_feed(self, slug: str) -> int:
-        """Delete a feed with all its entries and versions. Returns the number of entries."""
-        return self.store.remove_feed(slug)
+        """Delete a feed with all its entries and versions. Returns the number of entries.
+
+        Its media links and snapshots go too, and then the media files no remaining row
+        uses (a file another feed shows stays)."""
+        feed = self.store.get_feed(slug)
+        shas = self.store.media.feed_shas(feed.id)
+        removed = self.store.remove_feed(slug)
+        files = self.media_files
+        for sha in sorted(shas):
+            if self.store.media.get_file(sha) is None:
+                files.delete(sha)
+        return removed
+
+    # ---- media (feedvault.media, update/media.py) ----------------------------------------
+
+    @property
+    def media_files(self) -> MediaFiles:
+        """Where archived media bytes live (``[media] dir``, else beside the vault)."""
+        from feedvault.media.files import DirectoryMediaFiles
+
+        return DirectoryMediaFiles(self.settings.media.directory(self.settings.db))
+
+    def archive_media(
+        self,
+        *,
+        feed: str | None = None,
+        since: datetime | None = None,
+        progress: Callable[[int, int], None] | None = None,
+        stop: threading.Event | None = None,
+    ) -> MediaResult:
+        """Backfill: look for images in every version (of ``feed``, seen since ``since``)
+        and download what is missing or due again."""
+        from feedvault.update.media import archive_media
+
+        feed_id = self.store.get_feed(feed).id if feed is not None else None
+        return archive_media(
+            self.store, self.media_files, self.fetcher, self.settings, feed_id=feed_id,
+            since=since, backfill=True, progress=progress, stop=stop,
+        )
+
+    def verify_media(self) -> VerifyReport:
+        """Re-hash every archived file: which are missing or damaged."""
+        from feedvault.update.media import verify_media
+
+        return verify_media(self.store, self.media_files)
 
     def feeds(self) -> list[Feed]:
         return self.store.list_feeds()
