@@ -5,6 +5,8 @@ The CLI prints ``str(error)`` and exits non-zero; anything else is a bug and get
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class FeedvaultError(Exception):
     """Base of every error that is the user's input or the outside world, not a bug."""
@@ -33,6 +35,8 @@ class FetchError(FeedvaultError):
         super().__init__(message)
         self.url = url
         self.status = status
+        # the hops (fetch.result.HttpExchange) up to an error status, for the record
+        self.exchanges: tuple[Any, ...] = ()
 
 
 class ParseError(FeedvaultError):

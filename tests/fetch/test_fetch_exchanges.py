@@ -6,9 +6,11 @@ import gzip
 import json
 import socket
 
-from fetch_loopback import Request, Server, redirect
+import pytest
+from fetch_loopback import Request, Server, redirect, respond
 
-from feedvault.fetch import Fetcher
+from feedvault.errors import FetchError
+from feedvault.fetch import Fetcher, RetryLater
 from feedvault.fetch.result import HttpExchange, exchanges_from_json, exchanges_json
 
 FEED = b"<rss><channel><title>t</title></channel></rss>"
@@ -90,3 +92,17 @@ def test_exchanges_round_trip_through_json(server: Server, fetcher: Fetcher) -> 
     assert ["Set-Cookie", "b=2"] in stored["response_headers"]
     assert HttpExchange.from_json(stored) == hops[1]
     assert exchanges_json(()) is None and exchanges_from_json(None) == ()
+
+
+def test_an_error_status_carries_the_hops(server: Server, fetcher: Fetcher) -> None:
+    server.routes["/a"] = redirect("/gone")
+    with pytest.raises(FetchError) as caught:
+        fetcher.fetch(server.url("/a"))
+    assert caught.value.status == 404
+    assert [(ex.url, ex.status) for ex in caught.value.exchanges] == [
+        (server.url("/a"), 302), (server.url("/gone"), 404),
+    ]
+    server.routes["/busy"] = lambda r, c: respond(c, 503, {"Retry-After": "5"}, b"")
+    with pytest.raises(RetryLater) as busy:
+        fetcher.fetch(server.url("/busy"))
+    assert [ex.status for ex in busy.value.exchanges] == [503]

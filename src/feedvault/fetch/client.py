@@ -192,19 +192,23 @@ class Fetcher:
         headers = response.headers
         retry_after = parse_retry_after(headers.get("retry-after"))
         if status in (429, 503):
-            raise RetryLater(
+            later = RetryLater(
                 f"HTTP {status} {response.reason_phrase}, retry after "
                 f"{'?' if retry_after is None else f'{retry_after:g}s'}: {url}",
                 url=url, status=status, retry_after=retry_after,
             )
+            later.exchanges = exchanges
+            raise later
         if status in (304, 410):
             body = b""  # a 304 has no body by definition; a 410's body is not the feed
         elif 200 <= status < 300:
             body = self._read_body(response, url, deadline)
         else:
-            raise FetchError(
+            error = FetchError(
                 f"HTTP {status} {response.reason_phrase}: {url}", url=url, status=status
             )
+            error.exchanges = exchanges
+            raise error
         return FetchResult(
             url=url, final_url=final, status=status, content=body,
             content_type=headers.get("content-type"), etag=headers.get("etag"),
