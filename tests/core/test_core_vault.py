@@ -30,9 +30,16 @@ def reference_count(path: Path) -> int | None:
         import json
 
         try:
-            items = json.loads(path.read_bytes()).get("items", [])
+            doc = json.loads(path.read_bytes())
         except ValueError:
             return None
+        items = doc.get("items", [])
+        if "rss" in doc:  # RSS written as JSON (Scripting News): RSS 2.0's names
+            items = [
+                {"id": (i.get("guid") or {}).get("#value") if isinstance(i.get("guid"), dict)
+                 else i.get("guid"), "url": i.get("link"), "title": i.get("title", "")}
+                for i in doc["rss"]["channel"]["item"]
+            ]
         return len(
             {
                 entry_key(i.get("id") and str(i["id"]), i.get("url"), i.get("title", ""), None)
