@@ -34,7 +34,9 @@ def add_parsers(sub: Any) -> None:
     p.add_argument("--no-verify", action="store_true", help="skip the count/checksum check")
     p.add_argument("--json", action="store_true")
 
-    p = add_command(sub, "export", None, "export the archive tree or the subscription list")
+    p = add_command(
+        sub, "export", None, "export the archive tree, the subscription list or a web archive"
+    )
     exp = p.add_subparsers(title="formats", metavar="FORMAT", required=True)
     q = add_command(
         exp,
