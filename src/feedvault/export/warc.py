@@ -163,7 +163,8 @@ def write_warc(
         except (FeedvaultError, OSError):
             stats.missing += 1
             continue
-        hops = _parse_exchanges(snap.http)
+        # every hop when the catalog gives them (``hops``), else the final exchange alone
+        hops = _parse_hops(getattr(snap, "hops", ())) or _parse_exchanges(snap.http)
         cap = _Capture(snap.final_url, snap.fetched_at, "text/html", hops, body)
         _write_capture(writer, cap, stats, on_response)
         stats.snapshots += 1
@@ -294,6 +295,13 @@ def _parse_exchanges(http: Mapping[str, Any] | None) -> tuple[HttpExchange, ...]
         if "exchanges" in http:
             return tuple(HttpExchange.from_json(ex) for ex in http["exchanges"] or ())
         return (HttpExchange.from_json(http),)
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return ()
+
+
+def _parse_hops(hops: Any) -> tuple[HttpExchange, ...]:
+    try:
+        return tuple(HttpExchange.from_json(ex) for ex in hops or ())
     except (ValueError, KeyError, TypeError, AttributeError):
         return ()
 
