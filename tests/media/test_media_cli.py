@@ -103,3 +103,10 @@ def test_bad_arguments_are_one_line(cli: Cli) -> None:
     assert unknown.returncode == 1
     assert unknown.stderr.splitlines()[-1] == "feedvault: error: no feed with slug 'nope'"
     assert cli("media").returncode == 2
+
+
+def test_configure_turns_a_feeds_media_off(cli: Cli, site: ImageSite) -> None:
+    cli("add", site.feed_url, "--slug", "images", "--no-update")
+    out = cli("configure", "images", "--no-media", "--media-enclosures", "--json")
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)["settings"] == {"media": False, "media_enclosures": True}

@@ -48,6 +48,18 @@ def add_parsers(sub: Any) -> None:
         default=None,
         help="keep each new article's page (and its images) as evidence, again when it changes",
     )
+    p.add_argument(
+        "--media",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="archive the images its entries show (default: on)",
+    )
+    p.add_argument(
+        "--media-enclosures",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="archive its audio/video enclosures too (default: [media] enclosures)",
+    )
     p.add_argument("--json", action="store_true")
 
     p = add_command(sub, "remove", cmd_remove, "delete a feed and everything kept of it")
@@ -114,6 +126,10 @@ def cmd_configure(vault: Vault, args: argparse.Namespace) -> int:
         changes["selector"] = args.selector or None
     if args.snapshot is not None:
         changes["snapshot"] = args.snapshot
+    if args.media is not None:
+        changes["media"] = args.media
+    if args.media_enclosures is not None:
+        changes["media_enclosures"] = args.media_enclosures
     feed = vault.configure_feed(args.slug, **changes)
     if args.json:
         print_json({"slug": feed.slug, "settings": feed.settings})
