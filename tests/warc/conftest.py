@@ -7,9 +7,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from warc_kit import Archived, archive_media, keep_snapshot, running_site
+from warc_kit import Archived, running_site
 
-from feedvault.media.files import DirectoryMediaFiles, MediaFiles
 from feedvault.vault import open_vault
 
 
@@ -19,17 +18,21 @@ def loopback_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
     monkeypatch.setenv("FEEDVAULT_ALLOW_NETWORKS", "127.0.0.0/8")
     monkeypatch.setenv("FEEDVAULT_MEDIA_DIR", str(tmp_path / "media"))
+    monkeypatch.setenv("FEEDVAULT_MEDIA", "1")  # the suite turns archiving off by default
     monkeypatch.delenv("FEEDVAULT_DB", raising=False)
     return tmp_path / "media"
 
 
-def _archive(db: str, media: Path, tmp: Path, *, snapshot: bool = True) -> Iterator[Archived]:
+def _archive(db: str, media: Path, tmp: Path) -> Iterator[Archived]:
+    """One update does it all: the feed stored with its HTTP exchanges, its images archived,
+    the article page kept as a snapshot (the feed's ``snapshot`` setting) with its images."""
     with running_site() as site, open_vault(db) as vault:
-        files: MediaFiles = DirectoryMediaFiles(media)
-        vault.add_feed(site.url("/feed"), slug="news")
-        archive_media(vault, files)
-        if snapshot:
-            keep_snapshot(vault, files, site.url("/article/1"))
+        vault.add_feed(site.url("/feed"), slug="news", update=False)
+        vault.configure_feed("news", snapshot=True)
+        [result] = vault.update()
+        assert result.status == "ok" and result.new == 1, result
+        files = vault.media_files
+        assert files.root == media  # type: ignore[attr-defined]
         yield Archived(vault, files, site, db, tmp)
 
 

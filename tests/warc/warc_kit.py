@@ -2,29 +2,24 @@
 
 The site: a feed behind a 301 (served gzip-encoded, with two Set-Cookie headers), an item
 showing a PNG and a JPEG behind a 302, and the article page itself (kept as a snapshot)
-with a third image only the page shows. ``build_vault`` updates the feed, archives the
-images through the vault's fetcher and keeps the page snapshot, all on 127.0.0.1.
+with a third image only the page shows; all on 127.0.0.1 (conftest.py's ``archived``
+updates a vault from it with media archiving and snapshots on).
 """
 
 from __future__ import annotations
 
 import gzip
-import hashlib
 import io
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from PIL import Image
 
-from feedvault.fetch.result import exchanges_json
 from feedvault.media.files import MediaFiles
-from feedvault.media.model import MediaFile
-from feedvault.media.refs import image_refs
 from feedvault.vault import Vault
 
 Route = tuple[int, list[tuple[str, str]], bytes]
@@ -139,49 +134,3 @@ class Archived:
     site: Site
     db: str
     tmp: Path
-
-
-def archive_media(vault: Vault, files: MediaFiles) -> int:
-    """Link every version's images and download what is due (what the media archiver does;
-    a no-op for what it already did during the update)."""
-    catalog = vault.store.media
-    for row in list(catalog.versions_to_scan()):
-        version_id, entry_id, link, html = row[0], row[1], row[3], row[4]
-        refs = image_refs(html, link)
-        if refs:
-            catalog.link_version(version_id, entry_id, refs)
-    return download_due(vault, files)
-
-
-def download_due(vault: Vault, files: MediaFiles) -> int:
-    catalog = vault.store.media
-    done = 0
-    for task in catalog.due(datetime.now(UTC)):
-        result = vault.fetcher.fetch(task.url, accept="image/*")
-        sha = files.put(result.content)
-        mime = (result.content_type or "application/octet-stream").split(";")[0]
-        file = MediaFile(sha, len(result.content), mime)
-        catalog.record_ok(task.url_id, file, exchanges_json(result.exchanges), datetime.now(UTC))
-        done += 1
-    return done
-
-
-def keep_snapshot(vault: Vault, files: MediaFiles, url: str, *, http: bool = True) -> int:
-    """Fetch the entry's article page and keep it as a snapshot with its images linked."""
-    entry = next(e for e in vault.store.list_entries(limit=None) if e.link == url)
-    page = vault.fetcher.fetch(url, accept="text/html")
-    sha = files.put(page.content)
-    at = datetime.now(UTC)
-    catalog = vault.store.media
-    catalog.add_file(MediaFile(sha, len(page.content), "text/html"), at)
-    snapshot_id = catalog.add_snapshot(
-        entry.id, url, page.final_url, sha, "first", at,
-        exchanges_json(page.exchanges) if http else None,
-    )
-    catalog.link_snapshot(snapshot_id, entry.id, image_refs(page.content.decode(), page.final_url))
-    download_due(vault, files)
-    return snapshot_id
-
-
-def sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
