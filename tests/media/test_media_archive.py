@@ -258,3 +258,42 @@ def test_removing_a_feed_keeps_files_another_feed_uses(vault: Vault, site: Image
     [version] = vault.store.versions(other.id)
     [link] = vault.store.media.links_for_versions([version.id])[version.id]
     assert link.state == "ok" and link.sha == shared
+
+
+MP3 = b"ID3\x04\x00\x00\x00\x00\x00\x10" + b"\xff\xfb\x90\x00" * 64
+
+
+def _podcast(site: ImageSite) -> None:
+    item = (
+        f"<item><title>Episode 1</title><link>{site.url('/ep/1')}</link>"
+        f'<enclosure url="{site.url("/audio/ep1.mp3")}" type="audio/mpeg" length="{len(MP3)}"/>'
+        f"<description><![CDATA[<img src=\"{site.url('/img/photo.png')}\">]]></description></item>"
+    )
+    site.routes["/podcast.xml"] = (
+        200, {"Content-Type": "application/rss+xml"},
+        f'<?xml version="1.0"?><rss version="2.0"><channel><title>Pod</title>{item}'
+        "</channel></rss>".encode(),
+    )
+    site.routes["/audio/ep1.mp3"] = (200, {"Content-Type": "audio/mpeg"}, MP3)
+
+
+def test_enclosures_only_by_setting(vault: Vault, site: ImageSite) -> None:
+    _podcast(site)
+    vault.add_feed(site.url("/podcast.xml"), slug="pod")
+    assert "/audio/ep1.mp3" not in site.requests and "/img/photo.png" in site.requests
+    assert vault.store.media.url_state(site.url("/audio/ep1.mp3")) is None
+    vault.configure_feed("pod", media_enclosures=True)
+    vault.archive_media(feed="pod")  # the backfill reads the item's enclosures back
+    link = vault.store.media.url_state(site.url("/audio/ep1.mp3"))
+    assert link is not None and (link.state, link.kind, link.mime) == (
+        "ok", "enclosure", "audio/mpeg",
+    )
+    assert vault.media_files.read(link.sha or "") == MP3
+
+
+def test_enclosures_on_for_the_vault(make_vault: MakeVault, site: ImageSite) -> None:
+    _podcast(site)
+    vault = make_vault(enclosures=True)
+    vault.add_feed(site.url("/podcast.xml"), slug="pod")
+    link = vault.store.media.url_state(site.url("/audio/ep1.mp3"))
+    assert link is not None and link.state == "ok"

@@ -228,3 +228,15 @@ def test_removing_a_feed_keeps_what_another_feed_shows(store: Storage, feed: Fee
     store.media.record_failed(tasks[IMG].url_id, "HTTP 500", None, T0, T0 + timedelta(hours=1))
     [task] = store.media.due(T0 + timedelta(hours=1))
     assert (task.entry_id, task.feed_id) == (x, other.id)
+
+
+def test_version_source_names_the_document(store: Storage, feed: Feed) -> None:
+    store.apply_update(feed.id, batch(new=[new_entry("a")], document=b"<rss>a</rss>"))
+    store.apply_update(feed.id, batch(later(1), new=[new_entry("b")]))  # no document kept
+    a, b = sorted(store.list_entries(feed.id, limit=None), key=lambda e: e.key)
+    va, vb = store.versions(a.id)[0].id, store.versions(b.id)[0].id
+    assert store.media.version_source(va) == (
+        "a", hashlib.sha256(b"<rss>a</rss>").hexdigest(), "http://127.0.0.1:9/feed.xml",
+        "application/rss+xml",
+    )
+    assert store.media.version_source(vb) is None

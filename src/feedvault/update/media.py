@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from feedvault.bugs import log_unexpected, one_line
 from feedvault.config import MediaSettings, Settings
-from feedvault.errors import FetchError, VaultFault
+from feedvault.errors import FeedvaultError, FetchError, VaultFault
 from feedvault.media.files import MediaFiles
 from feedvault.media.model import MediaFile, MediaTask
 from feedvault.media.sniff import sniff
@@ -188,6 +188,7 @@ class _Run:
         self.quota_warned: set[str] = set()
         self.feed_ids: Sequence[int] = ()
         self.full = False  # the total quota was reached in this run
+        self.documents: dict[str, dict[str, tuple[str, ...]]] = {}  # sha: key: enclosures
 
     # ---- scanning ------------------------------------------------------------------
 
@@ -202,6 +203,7 @@ class _Run:
     ) -> None:
         from feedvault.media.refs import image_refs
 
+        with_enclosures = {i for i in on if feed_enclosures_on(feeds[i], self.limits)}
         single = next(iter(wanted)) if len(wanted) == 1 else None
         rows = self.media.versions_to_scan(
             feed_id=single, since=since if backfill else None, unscanned=not backfill
@@ -214,7 +216,8 @@ class _Run:
             if fid not in on:
                 continue
             try:
-                refs = image_refs(raw, link, shown=html)
+                enclosures = self._item_enclosures(vid) if fid in with_enclosures else ()
+                refs = image_refs(raw, link, enclosures=enclosures, shown=html)
             except Exception as exc:  # never one version's HTML stopping the rest
                 log_unexpected(log, f"version {vid}: image references: {one_line(exc)}", exc)
                 continue
@@ -225,6 +228,29 @@ class _Run:
             return  # versions before `since` were not looked at: the marks stay
         for fid, vid in last.items():
             self.media.mark_scanned(fid, vid)
+
+    def _item_enclosures(self, version_id: int) -> Sequence[str]:
+        """The enclosure URLs of a version's item, read back from the feed document it
+        came from (versions keep no enclosures of their own); a few documents cached."""
+        from feedvault.decide.decider import candidates
+        from feedvault.parse import parse_feed
+
+        source = self.media.version_source(version_id)
+        if source is None:
+            return ()
+        key, sha, url, content_type = source
+        if sha not in self.documents:
+            if len(self.documents) >= 4:
+                self.documents.pop(next(iter(self.documents)))
+            try:
+                parsed = parse_feed(self.store.get_document(sha), url=url,
+                                    content_type=content_type)
+                found, _ = candidates(parsed.entries)
+                self.documents[sha] = {c.key: c.parsed.enclosures for c in found}
+            except FeedvaultError as exc:
+                log.warning("media: enclosures of document %s: %s", sha[:12], one_line(exc))
+                self.documents[sha] = {}
+        return self.documents[sha].get(key, ())
 
     # ---- downloading ---------------------------------------------------------------
 

@@ -324,7 +324,8 @@ class MediaCatalog:
         unscanned: bool = False,
     ) -> Iterator[tuple[int, int, int, str | None, str, str]]:
         """(version id, entry id, feed id, link, content_html, raw_html) in version id
-        order, read in pages (the raw HTML has the srcset candidates the cleaner drops). ``since``: versions seen from then on; ``unscanned``: only versions after the
+        order, read in pages (the raw HTML has the srcset candidates the cleaner drops).
+        ``since``: versions seen from then on; ``unscanned``: only versions after the
         feed's ``media_scanned`` mark (what updates stored since the last scan)."""
         where = ["v.id > ?"]
         params: list[Any] = []
@@ -350,6 +351,18 @@ class MediaCatalog:
             for vid, eid, fid, link, html, raw in rows:
                 yield int(vid), int(eid), int(fid), link, html, raw
             last = int(rows[-1][0])
+
+    def version_source(self, version_id: int) -> tuple[str, str, str | None, str | None] | None:
+        """(entry key, document sha, document url, content type) of the feed document a
+        version came from; None when it was stored without one (the enclosures of an
+        entry are read back from there)."""
+        row = self.db.one(
+            "SELECT e.key, v.document_sha, d.url, d.content_type FROM versions v "
+            "JOIN entries e ON e.id = v.entry_id JOIN documents d ON d.sha = v.document_sha "
+            "WHERE v.id = ?",
+            (version_id,),
+        )
+        return None if row is None else (str(row[0]), str(row[1]), row[2], row[3])
 
     def mark_scanned(self, feed_id: int, version_id: int) -> None:
         """The feed's versions up to ``version_id`` were looked at (never moves back)."""
