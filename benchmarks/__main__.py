@@ -3,6 +3,7 @@
     python -m benchmarks                      # every scenario
     python -m benchmarks ingest startup       # chosen scenarios
     python -m benchmarks --full               # adds the 1,000,000-entry search index
+    python -m benchmarks media                # media archived/s, bytes/entry (bench_media.py)
     pip install -r benchmarks/requirements.txt  # the baselines (not product dependencies)
 
 Every program runs in its own subprocess (benchmarks/workers.py) so that peak memory
@@ -26,7 +27,7 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(ROOT / "src"))
-SCENARIOS = ("ingest", "search", "startup", "micro")
+SCENARIOS = ("ingest", "search", "startup", "micro", "media")
 Row = tuple[str, str, float, str, float | None]  # scenario, metric, ours, baseline, theirs
 
 
@@ -197,6 +198,18 @@ def micro() -> tuple[list[Row], dict[str, Any]]:
     return [], out
 
 
+def media(n: int) -> tuple[list[Row], dict[str, Any]]:
+    """bench_media.py (loopback images, media on vs off), its output kept verbatim."""
+    out = HERE / "out" / "media.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    run = subprocess.run(
+        [sys.executable, str(HERE / "bench_media.py"), "--entries", str(n), "--json", str(out)],
+        capture_output=True, text=True, cwd=ROOT,
+    )
+    print(run.stdout + run.stderr)
+    return [], {"output": run.stdout + run.stderr}
+
+
 def _table(rows: list[Row]) -> str:
     lines = [
         f"| {'scenario':10} | {'metric':38} | {'feedvault':>11} | {'baseline':>14} "
@@ -220,7 +233,7 @@ def main() -> None:
     ap.add_argument("--full", action="store_true", help="also a 1,000,000-entry index")
     ap.add_argument("--out", type=Path, default=HERE / "out" / "results.json")
     args = ap.parse_args()
-    chosen = args.scenarios or [s for s in SCENARIOS if s != "micro"]
+    chosen = args.scenarios or [s for s in SCENARIOS if s not in ("micro", "media")]
     rows: list[Row] = []
     raw: dict[str, Any] = {"argv": sys.argv[1:], "cpus": os.cpu_count()}
     with tempfile.TemporaryDirectory(prefix="feedvault-bench-") as name:
@@ -233,6 +246,8 @@ def main() -> None:
                 got, raw[scenario] = search(tmp, args.search_entries)
             elif scenario == "startup":
                 got, raw[scenario] = startup()
+            elif scenario == "media":
+                got, raw[scenario] = media(args.entries)
             else:
                 got, raw[scenario] = micro()
             rows += got
