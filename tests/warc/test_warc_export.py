@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import gzip
 import hashlib
+import os
 import subprocess
 import sys
 import zlib
@@ -229,4 +230,7 @@ def test_gzip_is_per_record(archived_sqlite: Archived) -> None:
         data = d.unused_data
         members += 1
     assert members == stats.records
+    umask = os.umask(0)
+    os.umask(umask)
+    assert out.stat().st_mode & 0o777 == 0o666 & ~umask  # like any new file, not 0600
     assert gzip.decompress(out.read_bytes()).startswith(b"WARC/1.1\r\nWARC-Type: warcinfo")

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
+import secrets
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, time
@@ -30,6 +30,7 @@ from warcio.warcwriter import WARCWriter
 
 from feedvault.errors import FeedvaultError, UsageError
 from feedvault.fetch.result import HttpExchange, exchanges_from_json
+from feedvault.media.files import MediaMissing
 
 if TYPE_CHECKING:
     from feedvault.media.files import MediaFiles
@@ -116,23 +117,24 @@ def export_warc(
 
 @contextlib.contextmanager
 def atomic_output(target: Path) -> Iterator[IO[bytes]]:
-    """A temporary file beside ``target``, renamed over it only when the block succeeds;
-    an unwritable place is one UsageError naming the file."""
+    """A temporary file beside ``target`` (its mode as the umask says, like any new file),
+    renamed over it only when the block succeeds, removed otherwise. An OSError out of the
+    block is the output's (reads of the vault raise FeedvaultErrors): a place that cannot be
+    written or a disk that fills up is one UsageError naming the file."""
+    tmp = target.with_name(f".{target.name}.{secrets.token_hex(4)}.part")
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     except OSError as exc:
         raise UsageError(f"cannot write {target}: {exc.strerror or exc}") from None
     try:
         with os.fdopen(fd, "wb") as out:
             yield out
         os.replace(tmp, target)
-    except OSError as exc:
+    except BaseException as exc:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
-        raise UsageError(f"cannot write {target}: {exc.strerror or exc}") from None
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
+        if isinstance(exc, OSError):
+            raise UsageError(f"cannot write {target}: {exc.strerror or exc}") from None
         raise
 
 
@@ -158,15 +160,13 @@ def write_warc(
     stats.records += 1
     catalog = store.media
     for snap in catalog.iter_snapshots(feed_id=feed_id, since=since):
-        try:
-            body = _media_opener(files, snap.sha)
-        except (FeedvaultError, OSError):
-            stats.missing += 1
-            continue
         # every hop when the catalog gives them (``hops``), else the final exchange alone
         hops = _parse_hops(getattr(snap, "hops", ())) or _parse_exchanges(snap.http)
+        body = _media_opener(files, snap.sha)
         cap = _Capture(snap.final_url, snap.fetched_at, "text/html", hops, body)
-        _write_capture(writer, cap, stats, on_response)
+        if not _write_capture(writer, cap, stats, on_response):
+            stats.missing += 1
+            continue
         stats.snapshots += 1
         if on_page is not None:
             first = hops[0].url if hops else snap.final_url
@@ -179,14 +179,11 @@ def write_warc(
         _write_capture(writer, cap, stats, on_response)
         stats.documents += 1
     for url, mfile, http, at in catalog.iter_archived(feed_id=feed_id, since=since):
-        try:
-            body = _media_opener(files, mfile.sha)
-        except (FeedvaultError, OSError):
+        cap = _Capture(url, at, mfile.mime, _parse(http), _media_opener(files, mfile.sha))
+        if _write_capture(writer, cap, stats, on_response):
+            stats.media += 1
+        else:
             stats.missing += 1
-            continue
-        cap = _Capture(url, at, mfile.mime, _parse(http), body)
-        _write_capture(writer, cap, stats, on_response)
-        stats.media += 1
     return stats
 
 
@@ -195,33 +192,65 @@ def _write_capture(
     cap: _Capture,
     stats: WarcStats,
     on_response: Callable[[str, datetime], None] | None,
-) -> None:
+) -> bool:
+    """The capture's records; False (nothing written) when its archived file is gone."""
+    try:
+        opened = cap.open_body()
+    except (OSError, MediaMissing):
+        return False
     date_ = warc_date(cap.at)
-    if not cap.exchanges:
-        with cap.open_body() as body:
-            length = _length(body)
+    with _Reading(opened, cap.url) as body:
+        length = _length(body)
+        if not cap.exchanges:
             record = writer.create_warc_record(
                 cap.url, "resource", payload=body, length=length,
                 warc_content_type=cap.content_type or "application/octet-stream",
                 warc_headers_dict={"WARC-Date": date_},
             )
             writer.write_record(record)
-        stats.records += 1
-        return
-    last = len(cap.exchanges) - 1
-    for i, hop in enumerate(cap.exchanges):
-        if i < last:
-            _write_pair(writer, hop, date_, BytesIO(b""), 0)
-        else:
-            with cap.open_body() as body:
-                _write_pair(writer, hop, date_, body, _length(body))
-        stats.records += 2
-        if on_response is not None:
-            on_response(hop.url, cap.at)
+            stats.records += 1
+            return True
+        last = len(cap.exchanges) - 1
+        for i, hop in enumerate(cap.exchanges):
+            if i < last:  # a redirect: its body was never kept
+                _write_pair(writer, hop, date_, BytesIO(b""), 0)
+            else:
+                _write_pair(writer, hop, date_, body, length)
+            stats.records += 2
+            if on_response is not None:
+                on_response(hop.url, cap.at)
+    return True
+
+
+class _Reading:
+    """A stored body being copied: a read that fails mid-way is a FeedvaultError naming the
+    capture, never mistaken for a failed write of the export (atomic_output)."""
+
+    def __init__(self, raw: IO[bytes], url: str) -> None:
+        self._raw = raw
+        self._url = url
+
+    def __enter__(self) -> _Reading:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._raw.close()
+
+    def read(self, size: int = -1) -> bytes:
+        try:
+            return self._raw.read(size)
+        except OSError as exc:
+            raise FeedvaultError(f"cannot read the archived copy of {self._url}: {exc}") from None
+
+    def seek(self, offset: int, whence: int = os.SEEK_SET) -> int:
+        return self._raw.seek(offset, whence)
+
+    def tell(self) -> int:
+        return self._raw.tell()
 
 
 def _write_pair(
-    writer: _Sha256Writer, hop: HttpExchange, date_: str, body: IO[bytes], length: int
+    writer: _Sha256Writer, hop: HttpExchange, date_: str, body: _Reading | BytesIO, length: int
 ) -> None:
     response = writer.create_warc_record(
         hop.url, "response", payload=body, length=length,
@@ -271,7 +300,7 @@ def _request_target(url: str) -> str:
     return (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
 
 
-def _length(body: IO[bytes]) -> int:
+def _length(body: _Reading) -> int:
     body.seek(0, os.SEEK_END)
     size = body.tell()
     body.seek(0)
@@ -311,14 +340,11 @@ def _document_opener(store: Storage, sha: str) -> Opener:
 
 
 def _media_opener(files: MediaFiles, sha: str) -> Opener:
-    """Reads the file when it is written, not now; a file missing now is skipped."""
+    """Opens the file when its record is written (a local file is streamed, not read whole);
+    a missing one raises OSError or MediaMissing then."""
     local = files.path(sha)
     if local is not None:
-        if not local.is_file():
-            raise OSError(f"missing {local}")
         return lambda: local.open("rb")
-    if not files.has(sha):
-        raise OSError(f"missing {sha}")
     return lambda: BytesIO(files.read(sha))
 
 
