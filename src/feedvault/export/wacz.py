@@ -67,37 +67,48 @@ def export_wacz(
     The parts are made in a temporary folder beside ``path`` (the WARC can be large)."""
     target = Path(path)
     try:
-        work_dir = tempfile.TemporaryDirectory(prefix=f".{target.name}.", dir=target.parent)
-    except OSError as exc:
+        with tempfile.TemporaryDirectory(prefix=f".{target.name}.", dir=target.parent) as work:
+            return _package(store, files, target, Path(work), feed_id, feed_slug, since)
+    except OSError as exc:  # the vault's reads raise FeedvaultErrors: this is a write
         raise UsageError(f"cannot write {target}: {exc.strerror or exc}") from None
-    with work_dir as work_name:
-        work = Path(work_name)
-        pages = _PageList(work / "pages.jsonl")
-        links: dict[str, datetime] = {}
 
-        def heard(url: str, at: datetime) -> None:
-            if pages.count == 0:  # only a vault without snapshots needs entry links
-                links.setdefault(url, at)
 
-        warc = work / WARC_NAME
-        with warc.open("wb") as out:
-            stats = write_warc(
-                out, store, files, feed_id=feed_id, feed_slug=feed_slug, since=since,
-                gzip=True, filename=WARC_NAME, on_page=pages.add, on_response=heard,
-            )
-        if pages.count == 0:
-            for page in entry_link_pages(store, links, feed_id):
-                pages.add(page)
-        pages.close()
-        _index(warc, work / "index.cdx.gz", work / "index.idx")
-        parts = [
-            (f"archive/{WARC_NAME}", warc, zipfile.ZIP_STORED),
-            ("indexes/index.cdx.gz", work / "index.cdx.gz", zipfile.ZIP_STORED),
-            ("indexes/index.idx", work / "index.idx", zipfile.ZIP_DEFLATED),
-            ("pages/pages.jsonl", pages.path, zipfile.ZIP_DEFLATED),
-        ]
-        with atomic_output(target) as package:
-            _zip(package, parts, feed_slug)
+def _package(
+    store: Storage,
+    files: MediaFiles,
+    target: Path,
+    work: Path,
+    feed_id: int | None,
+    feed_slug: str | None,
+    since: datetime | None,
+) -> WaczStats:
+    """The parts in ``work``, then the zip at ``target`` (atomic_output)."""
+    pages = _PageList(work / "pages.jsonl")
+    links: dict[str, datetime] = {}
+
+    def heard(url: str, at: datetime) -> None:
+        if pages.count == 0:  # only a vault without snapshots needs entry links
+            links.setdefault(url, at)
+
+    warc = work / WARC_NAME
+    with warc.open("wb") as out:
+        stats = write_warc(
+            out, store, files, feed_id=feed_id, feed_slug=feed_slug, since=since,
+            gzip=True, filename=WARC_NAME, on_page=pages.add, on_response=heard,
+        )
+    if pages.count == 0:
+        for page in entry_link_pages(store, links, feed_id):
+            pages.add(page)
+    pages.close()
+    _index(warc, work / "index.cdx.gz", work / "index.idx")
+    parts = [
+        (f"archive/{WARC_NAME}", warc, zipfile.ZIP_STORED),
+        ("indexes/index.cdx.gz", work / "index.cdx.gz", zipfile.ZIP_STORED),
+        ("indexes/index.idx", work / "index.idx", zipfile.ZIP_DEFLATED),
+        ("pages/pages.jsonl", pages.path, zipfile.ZIP_DEFLATED),
+    ]
+    with atomic_output(target) as package:
+        _zip(package, parts, feed_slug)
     return WaczStats(
         stats.documents, stats.media, stats.snapshots, stats.records, stats.missing,
         pages.count, target.stat().st_size,
@@ -188,8 +199,8 @@ def _zip(out: IO[bytes], parts: list[tuple[str, Path, int]], feed_slug: str | No
         }
         data = json.dumps(package, indent=2).encode()
         zf.writestr(_deflated("datapackage.json"), data)
-        signed = {"path": "datapackage.json", "hash": f"sha256:{hashlib.sha256(data).hexdigest()}"}
-        zf.writestr(_deflated("datapackage-digest.json"), json.dumps(signed, indent=2))
+        own = {"path": "datapackage.json", "hash": f"sha256:{hashlib.sha256(data).hexdigest()}"}
+        zf.writestr(_deflated("datapackage-digest.json"), json.dumps(own, indent=2))
 
 
 def _deflated(name: str) -> zipfile.ZipInfo:
