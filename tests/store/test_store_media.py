@@ -240,3 +240,27 @@ def test_version_source_names_the_document(store: Storage, feed: Feed) -> None:
         "application/rss+xml",
     )
     assert store.media.version_source(vb) is None
+
+
+def test_unscanned_versions_of_some_feeds_up_to_a_version(store: Storage, feed: Feed) -> None:
+    other = store.add_feed(spec("other"))
+    quiet = store.add_feed(spec("quiet"))  # never marked, no versions
+    a, va = _entry(store, feed, "a")
+    store.apply_update(other.id, batch(later(1), new=[new_entry("x")]))
+    vx = store.versions(store.list_entries(other.id)[0].id)[0].id
+    top = store.media.max_version_id()
+    assert top == vx
+    both = [feed.id, other.id, quiet.id]
+    assert [r[0] for r in store.media.versions_to_scan(unscanned=True, feed_ids=both)] == [va, vx]
+    assert [r[0] for r in store.media.versions_to_scan(feed_ids=[other.id])] == [vx]
+    assert [r[0] for r in store.media.versions_to_scan(feed_ids=[])] == []
+    assert [r[0] for r in store.media.versions_to_scan(upto=va)] == [va]
+    store.media.mark_feeds_scanned(both, top)
+    assert list(store.media.versions_to_scan(unscanned=True, feed_ids=both)) == []
+    store.apply_update(feed.id, batch(later(2), changed=[(a, version("A2", "new"), None)]))
+    va2 = store.versions(a)[-1].id
+    rows = store.media.versions_to_scan(unscanned=True, feed_ids=both)
+    assert [(r[0], r[2]) for r in rows] == [(va2, feed.id)]
+    assert [r[0] for r in store.media.versions_to_scan(unscanned=True, upto=top)] == []
+    store.media.mark_feeds_scanned([feed.id], va)  # never moves back
+    assert [r[0] for r in store.media.versions_to_scan(unscanned=True)] == [va2]

@@ -204,15 +204,14 @@ class _Run:
         from feedvault.media.refs import image_refs
 
         with_enclosures = {i for i in on if feed_enclosures_on(feeds[i], self.limits)}
-        single = next(iter(wanted)) if len(wanted) == 1 else None
+        if not wanted:
+            return
+        top = self.media.max_version_id()  # versions written after this wait for the next scan
+        ids = sorted(wanted)
         rows = self.media.versions_to_scan(
-            feed_id=single, since=since if backfill else None, unscanned=not backfill
+            since=since if backfill else None, unscanned=not backfill, feed_ids=ids, upto=top
         )
-        last: dict[int, int] = {}
         for vid, entry_id, fid, link, html, raw in rows:
-            if fid not in wanted:
-                continue
-            last[fid] = vid
             if fid not in on:
                 continue
             try:
@@ -226,8 +225,9 @@ class _Run:
                 self.result.linked += self.media.link_version(vid, entry_id, refs)
         if backfill and since is not None:
             return  # versions before `since` were not looked at: the marks stay
-        for fid, vid in last.items():
-            self.media.mark_scanned(fid, vid)
+        # every version of these feeds up to `top` is committed (the update is done, and
+        # under `run` their leases are this worker's): the next scan starts above it
+        self.media.mark_feeds_scanned(ids, top)
 
     def _item_enclosures(self, version_id: int) -> Sequence[str]:
         """The enclosure URLs of a version's item, read back from the feed document it

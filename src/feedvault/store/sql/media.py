@@ -322,35 +322,97 @@ class MediaCatalog:
         feed_id: int | None = None,
         since: datetime | None = None,
         unscanned: bool = False,
+        feed_ids: Sequence[int] | None = None,
+        upto: int | None = None,
     ) -> Iterator[tuple[int, int, int, str | None, str, str]]:
         """(version id, entry id, feed id, link, content_html, raw_html) in version id
         order, read in pages (the raw HTML has the srcset candidates the cleaner drops).
-        ``since``: versions seen from then on; ``unscanned``: only versions after the
-        feed's ``media_scanned`` mark (what updates stored since the last scan)."""
+        ``since``: versions seen from then on; ``feed_ids``: of these feeds only; ``upto``:
+        ids up to this one. ``unscanned``: only versions after each feed's
+        ``media_scanned`` mark (what updates stored since the last scan): the read starts
+        at the lowest mark of the feeds, so it costs the versions written since then, not
+        the whole table."""
         where = ["v.id > ?"]
         params: list[Any] = []
         if feed_id is not None:
             where.append("e.feed_id = ?")
             params.append(feed_id)
+        ids = list(feed_ids) if feed_ids is not None else None
+        if ids is not None:
+            if not ids:
+                return
+            if len(ids) <= 500:  # else filtered below, by the caller's set
+                cond, chunk = next(self.db.any_of("e.feed_id", ids))
+                where.append(cond)
+                params += chunk
         if since is not None:
             where.append("v.seen_at >= ?")
             params.append(to_ms(since))
+        if upto is not None:
+            where.append("v.id <= ?")
+            params.append(upto)
+        last = 0
         if unscanned:
             where.append("v.id > coalesce(fd.media_scanned, 0)")
+            scope = ids if ids is not None else ([feed_id] if feed_id is not None else None)
+            last = self._scan_floor(scope)
+        wanted = set(ids) if ids is not None else None
         sql = (
             "SELECT v.id, v.entry_id, e.feed_id, v.link, v.content_html, v.raw_html "
             "FROM versions v "
             "JOIN entries e ON e.id = v.entry_id JOIN feeds fd ON fd.id = e.feed_id "
             f"WHERE {' AND '.join(where)} ORDER BY v.id LIMIT {PAGE}"
         )
-        last = 0
         while True:
             rows = self.db.all(sql, (last, *params))
             if not rows:
                 return
             for vid, eid, fid, link, html, raw in rows:
-                yield int(vid), int(eid), int(fid), link, html, raw
+                if wanted is None or int(fid) in wanted:
+                    yield int(vid), int(eid), int(fid), link, html, raw
             last = int(rows[-1][0])
+
+    def _scan_floor(self, feed_ids: Sequence[int] | None) -> int:
+        """The version id below which every version of these feeds (all: None) was looked
+        at: the lowest mark; for a feed never marked, just below its first version."""
+        marks: list[int] = []
+        never: list[int] = []
+        if feed_ids is None:
+            rows = self.db.all("SELECT id, media_scanned FROM feeds")
+        else:
+            rows = []
+            for cond, params in self.db.any_of("id", list(feed_ids)):
+                rows += self.db.all(f"SELECT id, media_scanned FROM feeds WHERE {cond}", params)
+        for fid, mark in rows:
+            if mark is None:
+                never.append(int(fid))
+            else:
+                marks.append(int(mark))
+        for cond, params in self.db.any_of("e.feed_id", never):
+            row = self.db.one(
+                "SELECT min(v.id) FROM versions v JOIN entries e ON e.id = v.entry_id "
+                f"WHERE {cond}",
+                params,
+            )
+            if row is not None and row[0] is not None:
+                marks.append(int(row[0]) - 1)
+        return min(marks) if marks else self.max_version_id()
+
+    def max_version_id(self) -> int:
+        """The highest version id stored (0 for none): where a scan can stop."""
+        row = self.db.one("SELECT coalesce(max(id), 0) FROM versions")
+        return int(row[0])
+
+    def mark_feeds_scanned(self, feed_ids: Sequence[int], version_id: int) -> None:
+        """Every version of these feeds up to ``version_id`` was looked at (a scan of
+        ``upto=version_id`` over them ended); marks never move back."""
+        with self.transaction():
+            for cond, params in self.db.any_of("id", list(feed_ids)):
+                self.db.execute(
+                    f"UPDATE feeds SET media_scanned = ? WHERE {cond} "
+                    "AND (media_scanned IS NULL OR media_scanned < ?)",
+                    (version_id, *params, version_id),
+                )
 
     def version_source(self, version_id: int) -> tuple[str, str, str | None, str | None] | None:
         """(entry key, document sha, document url, content type) of the feed document a
