@@ -106,3 +106,13 @@ def test_an_error_status_carries_the_hops(server: Server, fetcher: Fetcher) -> N
     with pytest.raises(RetryLater) as busy:
         fetcher.fetch(server.url("/busy"))
     assert [ex.status for ex in busy.value.exchanges] == [503]
+
+
+def test_the_hop_url_is_the_one_sent(server: Server, fetcher: Fetcher) -> None:
+    """A non-ASCII link is requested percent-encoded: the exchange (and so a WARC record's
+    target and request line) says what went over the wire."""
+    server.routes["/%E6%96%B0%E9%97%BB/1"] = lambda r, c: respond(c, 200, {}, b"")
+    result = fetcher.fetch(server.url("/新闻/1?q=中"), accept="*/*")
+    [hop] = result.exchanges
+    assert hop.url == server.url("/%E6%96%B0%E9%97%BB/1?q=%E4%B8%AD")
+    assert server.requests[0].path == "/%E6%96%B0%E9%97%BB/1?q=%E4%B8%AD"

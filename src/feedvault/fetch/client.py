@@ -142,7 +142,7 @@ class Fetcher:
             # Straight to the transport: Client.send would parse Location itself, with
             # rules (no octal IPv4) other than the ones the guard applies below.
             response = self._transport.handle_request(request)
-            exchanges.append(_exchange(current, request, response))
+            exchanges.append(_exchange(request, response))
             try:
                 location = response.headers.get("location")
                 if response.status_code in REDIRECTS and location:
@@ -244,11 +244,12 @@ class Fetcher:
 _FORBIDDEN_HOST = frozenset('#%/<>?@\\^|"`{}')
 
 
-def _exchange(url: str, request: httpx.Request, response: httpx.Response) -> HttpExchange:
-    """The hop as it went over the wire: httpx's raw header lists keep the sent and received
-    names' case, their order and repeated fields (two Set-Cookie stay two)."""
+def _exchange(request: httpx.Request, response: httpx.Response) -> HttpExchange:
+    """The hop as it went over the wire: the URL as sent (non-ASCII percent-encoded, an IDN
+    host in punycode), httpx's raw header lists (the names' case, their order, repeated
+    fields: two Set-Cookie stay two)."""
     return HttpExchange(
-        url=url, status=response.status_code, reason=response.reason_phrase,
+        url=str(request.url), status=response.status_code, reason=response.reason_phrase,
         http_version=response.http_version,
         request_headers=_raw(request.headers.raw), response_headers=_raw(response.headers.raw),
     )
