@@ -161,3 +161,40 @@ def test_a_page_that_cannot_be_fetched_is_a_warning_not_a_failure(
     assert "404" in result.warnings[0]
     assert vault.store.media.snapshots(only_entry(vault)) == []
     assert vault.feed("news").status == "ok"
+
+
+def test_a_feed_that_turns_snapshots_on_later_gets_its_first_on_a_recheck(
+    wired: Any, site: Site
+) -> None:
+    publish(site)
+    vault = wired
+    vault.add_feed(site.url("/feed.xml"), slug="news", update=False)
+    vault.update()
+    entry_id = only_entry(vault)
+    vault.configure_feed("news", snapshot=True)
+    assert watch(vault).snapshots == 1
+    [snap] = vault.store.media.snapshots(entry_id)
+    assert snap.reason == "first" and vault.media_files.read(snap.sha) == site.pages["/a/1"][2]
+    [link] = vault.store.media.links_for_snapshot(snap.id)
+    assert link.state == "pending"  # the watch links the images; the next update fetches them
+    vault.update()
+    [link] = vault.store.media.links_for_snapshot(snap.id)
+    assert link.state == "ok" and vault.media_files.read(str(link.sha)) == PHOTO
+
+
+def test_a_page_gone_at_first_sight_or_a_redirect_home_on_a_recheck_is_not_kept(
+    wired: Any, site: Site
+) -> None:
+    publish(site)
+    site.status("/a/1", 410)
+    vault = wired
+    vault.add_feed(site.url("/feed.xml"), slug="news", update=False)
+    vault.configure_feed("news", snapshot=True)
+    [result] = vault.update()
+    assert result.status == "ok" and len(result.warnings) == 1 and "410" in result.warnings[0]
+    entry_id = only_entry(vault)
+    assert vault.store.media.snapshots(entry_id) == []
+    site.redirect("/a/1", site.url("/"), 302)
+    report = watch(vault)
+    assert (report.gone, report.snapshots) == ((entry_id,), 0)
+    assert vault.store.media.snapshots(entry_id) == []

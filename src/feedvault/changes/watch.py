@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, cast
 
+from feedvault.bugs import one_line
 from feedvault.changes.backend import changes_api
 from feedvault.changes.origin import OriginTarget, OriginVerdict, OriginWatch, WatchPolicy
 from feedvault.errors import FeedvaultError, VaultFault
@@ -71,7 +72,9 @@ class _Snapshots:
         except VaultFault:
             raise
         except FeedvaultError as exc:
-            self.warnings.append(f"{target.feed_slug}: no snapshot of {target.link}: {exc}")
+            self.warnings.append(
+                f"{target.feed_slug}: no snapshot of {target.link}: {one_line(exc)}"
+            )
             return
         self.kept += kept is not None
 

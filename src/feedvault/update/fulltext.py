@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from feedvault.bugs import one_line
 from feedvault.errors import FeedvaultError, VaultFault
 from feedvault.models import Feed
 from feedvault.store.base import Storage
@@ -79,10 +80,12 @@ def fetch_full_text(
         except FeedvaultError as exc:
             result.errors += 1
             if catalog is not None:
-                result.warnings.append(f"{feed.slug}: no snapshot of {entry.link}: {exc}")
+                result.warnings.append(f"{feed.slug}: no snapshot of {entry.link}: {one_line(exc)}")
             continue
         result.fetched += 1
-        if catalog is not None and media_files is not None:
+        if page.gone and catalog is not None:  # a 410's body is not the article
+            result.warnings.append(f"{feed.slug}: no snapshot of {entry.link}: HTTP 410 (gone)")
+        elif catalog is not None and media_files is not None:
             try:
                 kept = keep_snapshot(
                     catalog, media_files, entry.id, entry.link, page, now_utc(),
@@ -91,7 +94,7 @@ def fetch_full_text(
             except VaultFault:
                 raise  # disk full, read-only media directory: the command stops
             except FeedvaultError as exc:
-                result.warnings.append(f"{feed.slug}: no snapshot of {entry.link}: {exc}")
+                result.warnings.append(f"{feed.slug}: no snapshot of {entry.link}: {one_line(exc)}")
             else:
                 result.snapshots += kept is not None
         if not full:
