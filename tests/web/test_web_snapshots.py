@@ -7,6 +7,7 @@ import json
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from lxml import html as lxml_html
 from starlette.testclient import TestClient
@@ -77,3 +78,20 @@ def test_entry_without_snapshots_has_no_section(db_url: str, tmp_path: Path) -> 
     with TestClient(create_app(settings=settings), follow_redirects=False) as client:
         page = client.get(f"/entries/{entry.id}")
         assert page.status_code == 200 and 'class="snapshots"' not in page.text
+
+
+def test_the_feed_settings_form_turns_snapshots_on_and_off(
+    admin_client: tuple[TestClient, str], web_vault: Any
+) -> None:
+    from feedvault.vault import open_vault
+
+    client, csrf = admin_client
+    assert 'name="snapshot"' in client.get("/admin/feeds/edited").text
+    saved = client.post("/admin/feeds/edited", data={"csrf": csrf, "snapshot": "1"})
+    assert saved.status_code == 303
+    assert 'name="snapshot" value="1" checked' in client.get("/admin/feeds/edited").text
+    with open_vault(web_vault.db) as vault:
+        assert vault.feed("edited").settings["snapshot"] is True
+    client.post("/admin/feeds/edited", data={"csrf": csrf})
+    with open_vault(web_vault.db) as vault:
+        assert vault.feed("edited").settings["snapshot"] is False

@@ -128,6 +128,7 @@ def save_feed_settings(ctx: Ctx, form: FormData) -> Response:
     else:
         settings.pop("interval", None)
     settings["full_text"] = form.get("full_text") == "1"
+    settings["snapshot"] = form.get("snapshot") == "1"  # keep article pages (docs/media.md)
     selector = _text(form, "selector")
     if selector:
         _check_selector(selector)

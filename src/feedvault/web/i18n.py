@@ -131,6 +131,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "snapshot_first": "first sight",
         "snapshot_recheck": "changed at the origin",
         "snapshot_open": "the page as kept",
+        "snapshot_setting": "Keep each article's page (snapshots)",
     },
     "zh": {
         "site": "feedvault",
@@ -250,6 +251,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "snapshot_first": "首次抓取",
         "snapshot_recheck": "原网页已改动",
         "snapshot_open": "保存的网页",
+        "snapshot_setting": "保存每篇文章的网页（快照）",
     },
 }
 
