@@ -84,13 +84,13 @@ def test_an_image_inside_a_link_gets_no_nested_link() -> None:
 def test_video_poster_archived_or_dropped_and_origin_video_not_preloaded() -> None:
     html = f'<video src="{ORIGIN}v.mp4" poster="{ORIGIN}a.png" controls></video>'
     assert rewrite_images(html, LOOKUP, href=href) == (
-        f'<video src="{ORIGIN}v.mp4" poster="/media/{SHA_A}" controls preload="none"></video>')
+        f'<video src="{ORIGIN}v.mp4" poster="/media/{SHA_A}" controls="" preload="none"></video>')
     html = f'<video src="{ORIGIN}v.mp4" poster="{ORIGIN}gone.png"></video>'
     assert rewrite_images(html, LOOKUP, href=href) == (
         f'<video src="{ORIGIN}v.mp4" preload="none"></video>')
     archived = link_lookup([link(ORIGIN + "v.mp4", sha=SHA_B, kind="enclosure")])
     assert rewrite_images(f'<audio src="{ORIGIN}v.mp4" controls></audio>', archived, href=href) == (
-        f'<audio src="/media/{SHA_B}" controls></audio>')
+        f'<audio src="/media/{SHA_B}" controls=""></audio>')
 
 
 def test_placeholder_words_in_the_readers_language() -> None:
@@ -155,3 +155,68 @@ def test_cleaned_corpus_like_html_only_self_images_remain() -> None:
 def test_no_images_returns_the_same_string() -> None:
     html = "<p>plain</p>" * 100
     assert rewrite_images(html, LOOKUP, href=href) is html
+
+
+# --- what the rewrite writes is itself sanitised HTML ----------------------------------
+
+
+def _sanitiser_with_placeholders() -> object:
+    """The cleaner's own allow-list plus what the rewrite adds: the placeholder's classes and
+    ``preload`` on audio/video."""
+    import nh3
+
+    from feedvault.clean import sanitize as s
+
+    attributes = {k: set(v) for k, v in s.ALLOWED_ATTRIBUTES.items()}
+    attributes["span"] = {"class"}
+    attributes["a"] = attributes["a"] | {"class"}
+    attributes["video"] = attributes["video"] | {"preload"}
+    attributes["audio"] = attributes["audio"] | {"preload"}
+    return nh3.Cleaner(
+        tags=set(s.ALLOWED_TAGS), clean_content_tags=set(s.DROPPED_WITH_CONTENT),
+        attributes=attributes, url_schemes=set(s.URL_SCHEMES), link_rel=s.LINK_REL,
+        strip_comments=True,
+    )
+
+
+def _hostile_and_corpus_bodies(corpus: object) -> list[str]:
+    import sys
+    from pathlib import Path
+
+    from feedvault.parse import parse_feed
+
+    assert isinstance(corpus, Path)
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "clean"))
+    from clean_vectors import VECTORS
+
+    odd = ['<p title="a\u00a0b">x\u00a0"y" \'z\' &lt; &gt; &amp;</p>',
+           f'<img src="{ORIGIN}q.png?a=1&amp;b=2" alt="\'s &quot;q&quot; \u00a0 &lt;b&gt;">',
+           f'<a href="{ORIGIN}"><img src="{ORIGIN}in-link.png" alt="z"></a>',
+           f'<video src="{ORIGIN}v.mp4" poster="{ORIGIN}p.png" controls></video>']
+    bodies = [clean_entry(v + f'<img src="{ORIGIN}x.png" alt="{n}">', base_url=ORIGIN,
+                          link=ORIGIN).html for n, v in enumerate([*VECTORS, *odd])]
+    for path in sorted((corpus / "feeds").rglob("*.xml"))[:30]:
+        for entry in parse_feed(path.read_bytes(), url=path.as_uri()).entries:
+            cleaned = clean_entry(entry.content_html, base_url=entry.base_url or entry.link,
+                                  link=entry.link).html
+            if "<img" in cleaned or "<video" in cleaned:
+                bodies.append(cleaned)
+    return bodies
+
+
+def test_rewritten_html_is_a_fixed_point_of_the_sanitiser(corpus: object) -> None:
+    """Whatever the rewrite writes (archived src, placeholders, preload) is markup the
+    sanitiser, given the placeholder's classes, leaves exactly as it is: nothing that was
+    not sanitised gets into a page, from the hostile vectors or the corpus."""
+    cleaner = _sanitiser_with_placeholders()
+    archived = link_lookup([])
+    everything = lambda url: link(url, sha=SHA_A)  # noqa: E731
+    bodies = _hostile_and_corpus_bodies(corpus)
+    assert len(bodies) > 100
+    changed = 0
+    for body in bodies:
+        for lookup in (archived, everything):
+            out = rewrite_images(body, lookup, href=href)
+            assert cleaner.clean(out) == out, body  # type: ignore[attr-defined]
+            changed += out != body
+    assert changed >= len(bodies)

@@ -15,7 +15,6 @@ the result is as safe as the input. Pure: the web app and the exporters both cal
 
 from __future__ import annotations
 
-import html as htmllib
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -189,7 +188,7 @@ def _tag(tag: str, attrs: Attrs) -> str:
     for name, value in attrs:
         if not _ATTR_NAME.fullmatch(name):
             continue
-        parts.append(f" {name}" if value is None else f' {name}="{htmllib.escape(value)}"')
+        parts.append(f' {name}="{_attr(value or "")}"')
     return "".join(parts) + ">"
 
 
@@ -198,19 +197,35 @@ def _placeholder(
 ) -> str:
     """A span with the alt text, why the image is missing and (outside links) the origin."""
     reason = _reason(link, words)
-    esc = htmllib.escape
-    alt_part = f'<span class="media-missing-alt">{esc(alt.strip())}</span> ' if alt.strip() else ""
+    esc, text = _attr, _text
+    alt_part = f'<span class="media-missing-alt">{text(alt.strip())}</span> ' if alt.strip() else ""
     if in_link:  # the enclosing link stays the way to go; a nested <a> is invalid HTML
-        action = f'<span class="media-missing-note">{esc(words.not_archived)}</span>'
+        action = f'<span class="media-missing-note">{text(words.not_archived)}</span>'
     else:
         action = (
             f'<a class="media-missing-link" href="{esc(src)}" rel="{LINK_REL}">'
-            f"{esc(words.open_original)}</a>"
+            f"{text(words.open_original)}</a>"
         )
     return (
         f'<span class="media-missing" title="{esc(reason)}">{alt_part}{action}'
-        f' <span class="media-missing-why">({esc(reason)})</span></span>'
+        f' <span class="media-missing-why">({text(reason)})</span></span>'
     )
+
+
+# Escaped as the sanitiser (html5ever) writes its output, so that what this module writes is
+# itself a fixed point of the sanitiser (a test holds it to that).
+_TEXT_ESCAPES: Final = str.maketrans({"&": "&amp;", "\u00a0": "&nbsp;", "<": "&lt;", ">": "&gt;"})
+_ATTR_ESCAPES: Final = str.maketrans(
+    {"&": "&amp;", "\u00a0": "&nbsp;", '"': "&quot;", "<": "&lt;", ">": "&gt;"}
+)
+
+
+def _text(value: str) -> str:
+    return value.translate(_TEXT_ESCAPES)
+
+
+def _attr(value: str) -> str:
+    return value.translate(_ATTR_ESCAPES)
 
 
 def _reason(link: MediaLink | None, words: PlaceholderText) -> str:
