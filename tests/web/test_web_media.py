@@ -9,18 +9,19 @@ them.
 from __future__ import annotations
 
 import io
+import os
 import re
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
+from xml.sax.saxutils import escape
 
 import pytest
 from lxml import etree
 from starlette.testclient import TestClient
 
-from conftest import BACKENDS, rss
 from feedvault.config import MediaSettings, Settings, load_settings
 from feedvault.media.model import MediaFile
 from feedvault.media.refs import image_refs
@@ -37,6 +38,20 @@ BODY = (
     f'<a href="{ORIGIN}full.jpg"><img src="{ORIGIN}never.png" alt="Never seen"></a>'
 )
 NOW = datetime(2026, 1, 2, tzinfo=UTC)
+# as tests/web/conftest.py decides them (not imported: another directory's conftest may be
+# the module named "conftest" when this file is collected)
+BACKENDS = [b.strip() for b in os.environ.get("FEEDVAULT_TEST_BACKENDS", "sqlite,postgres")
+            .split(",") if b.strip()]
+
+
+def rss(title: str, body: str) -> str:
+    return (
+        '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Pictures'
+        "</title><link>http://127.0.0.1:9/</link><item><guid>p-1</guid>"
+        f"<title>{title}</title><link>http://127.0.0.1:9/p-1</link>"
+        f"<description>{escape(body)}</description>"
+        "<pubDate>Mon, 02 Jun 2025 08:00:00 GMT</pubDate></item></channel></rss>"
+    )
 
 
 def png(width: int, height: int) -> bytes:
@@ -70,7 +85,7 @@ def media_vault(
     with make_db(request.param, tmp) as db:
         settings = replace(load_settings(db), media=MediaSettings(enabled=False, dir=tmp / "m"))
         feed = tmp / "pics.xml"
-        feed.write_text(rss([("p-1", "Pictures", BODY, "Mon, 02 Jun 2025 08:00:00 GMT")]), "utf-8")
+        feed.write_text(rss("Pictures", BODY), "utf-8")
         with open_vault(db, settings=settings) as vault:
             vault.add_feed(str(feed), slug="pics", update=True)
             entry = vault.entries("pics", limit=None)[0]
