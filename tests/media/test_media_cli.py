@@ -41,7 +41,6 @@ def cli(tmp_path: Path, db_url: str) -> Cli:
     return run
 
 
-@pytest.mark.slow  # several CLI processes: ~3 s on PostgreSQL
 def test_update_reports_the_media_it_archived(cli: Cli, site: ImageSite) -> None:
     assert cli("add", site.feed_url, "--slug", "images", "--no-update").returncode == 0
     update = cli("update", "--json")
@@ -55,7 +54,6 @@ def test_update_reports_the_media_it_archived(cli: Cli, site: ImageSite) -> None
     assert sorted(site.image_paths()) == sorted(set(site.image_paths()))
 
 
-@pytest.mark.slow  # several CLI processes: ~3 s on PostgreSQL
 def test_a_plain_update_prints_one_media_line(cli: Cli, site: ImageSite) -> None:
     cli("add", site.feed_url, "--slug", "images", "--no-update")
     update = cli("update")
@@ -64,7 +62,6 @@ def test_a_plain_update_prints_one_media_line(cli: Cli, site: ImageSite) -> None
     assert update.stdout.splitlines()[-1].endswith("), 3 skipped, 1 failed")
 
 
-@pytest.mark.slow  # several CLI processes: ~3 s on PostgreSQL
 def test_fetch_backfills_and_status_counts(cli: Cli, site: ImageSite, tmp_path: Path) -> None:
     assert cli("add", site.feed_url, "--slug", "images", media=False).returncode == 0
     assert site.image_paths() == []

@@ -185,7 +185,8 @@ CREATE TABLE IF NOT EXISTS media_urls (
     error TEXT,
     http TEXT
 );
-CREATE INDEX IF NOT EXISTS media_urls_due ON media_urls (next_try) WHERE state IN ('pending', 'failed');
+CREATE INDEX IF NOT EXISTS media_urls_due ON media_urls (next_try)
+    WHERE state IN ('pending', 'failed');
 CREATE INDEX IF NOT EXISTS media_urls_entry ON media_urls (entry_id);
 CREATE INDEX IF NOT EXISTS media_urls_sha ON media_urls (sha);
 CREATE TABLE IF NOT EXISTS media_links (
