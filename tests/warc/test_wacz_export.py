@@ -63,7 +63,7 @@ def test_wacz_validates_and_lists_the_snapshot(
     out = archived.tmp / "vault.wacz"
     stats = export_wacz(archived.vault.store, archived.files, out)
     assert (stats.documents, stats.media, stats.snapshots, stats.pages) == (1, 3, 1, 1)
-    assert stats.records == 15 and stats.size == out.stat().st_size
+    assert stats.records == 17 and stats.size == out.stat().st_size
     assert "Validation succeeded" in _validate(str(out), monkeypatch, capsys)
 
     with zipfile.ZipFile(out) as zf:
@@ -81,14 +81,14 @@ def test_wacz_validates_and_lists_the_snapshot(
     assert header["format"] == "json-pages-1.0"
     [page] = pages
     [snapshot] = archived.vault.store.media.iter_snapshots()
-    assert page["url"] == archived.site.url("/article/1") == snapshot.url
+    assert page["url"] == archived.site.url("/go/1") == snapshot.url  # the entry link
     assert page["title"] == "Item one"
     assert page["ts"] == snapshot.fetched_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
     captured = {json.loads(line.split(" ", 2)[2])["url"] for line in index}
     u = archived.site.url
     assert captured == {
-        u("/article/1"), u("/feed"), u("/feed.xml"), u("/img/a.png"), u("/img/old.jpg"),
+        u("/go/1"), u("/article/1"), u("/feed"), u("/feed.xml"), u("/img/a.png"), u("/img/old.jpg"),
         u("/img/b.jpg"), u("/img/page.png"),
     }
     assert all(json.loads(line.split(" ", 2)[2])["filename"] == "data.warc.gz" for line in index)
@@ -109,7 +109,7 @@ def test_without_snapshots_entry_links_with_a_response_are_pages(
         store.db.execute("DELETE FROM snapshots")
     # a podcast-like item whose link is itself an archived file
     vault.add_feed(site.url("/cast"), slug="cast", update=False)
-    cast = site.feed_bytes.replace(b"/article/1", b"/img/a.png").replace(b"Item one", b"Episode")
+    cast = site.feed_bytes.replace(b"/go/1", b"/img/a.png").replace(b"Item one", b"Episode")
     vault.update_from_bytes("cast", cast)
 
     out = archived_sqlite.tmp / "links.wacz"

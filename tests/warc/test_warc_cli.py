@@ -25,7 +25,7 @@ def test_export_warc_and_wacz_print_counts(archived_sqlite: Archived) -> None:
     assert done.returncode == 0, done.stderr
     counts = json.loads(done.stdout)
     assert counts == {
-        "file": str(warc), "documents": 1, "media": 3, "snapshots": 1, "records": 15,
+        "file": str(warc), "documents": 1, "media": 3, "snapshots": 1, "records": 17,
         "missing": 0, "size": warc.stat().st_size,
     }
 
@@ -33,7 +33,7 @@ def test_export_warc_and_wacz_print_counts(archived_sqlite: Archived) -> None:
     done = _run(archived_sqlite, "wacz", str(wacz), "--feed", "news", "--since", "2020-01-01")
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith(f"wrote {wacz}: 1 feed documents, 3 media files, 1 page ")
-    assert "15 records, 1 pages" in done.stdout
+    assert "17 records, 1 pages" in done.stdout
     assert wacz.stat().st_size > warc.stat().st_size
 
     later = _run(archived_sqlite, "warc", str(warc), "--since", "2999-01-01", "--json")

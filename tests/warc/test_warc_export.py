@@ -45,10 +45,10 @@ def _by_type(records: Records, kind: str) -> dict[str, tuple[ArcWarcRecord, byte
 def test_warcio_check_and_index_pass(archived: Archived) -> None:
     out = archived.tmp / "vault.warc.gz"
     stats = export_warc(archived.vault.store, archived.files, out)
-    # 1 warcinfo; the snapshot (1 hop), the feed (301 + 200), a.png, old.jpg (302 + 200),
+    # 1 warcinfo; the snapshot (302 + 200), the feed (301 + 200), a.png, old.jpg (302 + 200),
     # page.png: a request and a response each
     assert (stats.documents, stats.media, stats.snapshots, stats.missing) == (1, 3, 1, 0)
-    assert stats.records == 1 + 2 * (1 + 2 + 1 + 2 + 1) == 15
+    assert stats.records == 1 + 2 * (2 + 2 + 1 + 2 + 1) == 17
     assert stats.size == out.stat().st_size
 
     check = subprocess.run([WARCIO, "check", "-v", out], capture_output=True, text=True)
@@ -67,7 +67,7 @@ def test_records_are_the_stored_bytes_and_the_kept_exchanges(archived: Archived)
     responses = _by_type(records, "response")
     requests = _by_type(records, "request")
     assert set(responses) == set(requests) == {
-        u("/article/1"), u("/feed"), u("/feed.xml"), u("/img/a.png"), u("/img/old.jpg"),
+        u("/go/1"), u("/article/1"), u("/feed"), u("/feed.xml"), u("/img/a.png"), u("/img/old.jpg"),
         u("/img/b.jpg"), u("/img/page.png"),
     }
     assert not _by_type(records, "resource")
@@ -100,6 +100,9 @@ def test_records_are_the_stored_bytes_and_the_kept_exchanges(archived: Archived)
     hop, body = responses[u("/img/old.jpg")]
     assert hop.http_headers.get_statuscode() == "302" and body == b""
     assert hop.http_headers.get_header("Location") == "/img/b.jpg"
+    link, body = responses[u("/go/1")]  # the entry link: a redirect to the article
+    assert link.http_headers.get_statuscode() == "302" and body == b""
+    assert link.http_headers.get_header("Location") == "/article/1"
     page, body = responses[u("/article/1")]
     assert page.http_headers.get_header("Content-Type") == "text/html; charset=utf-8"
     assert b"<title>Article one</title>" in body

@@ -108,13 +108,12 @@ def pywb_collection(archived_sqlite: Archived) -> Iterator[tuple[str, Archived]]
 def test_snapshot_replays_in_pywb_with_its_images(pywb_collection: tuple[str, Archived]) -> None:
     playwright_api = pytest.importorskip("playwright.sync_api")
     base, archived = pywb_collection
-    article = archived.site.url("/article/1")
+    link = archived.site.url("/go/1")  # the entry link, a redirect to the article
     requested: list[str] = []
     refused: list[str] = []
 
     def decide(route: Any) -> None:
         url = route.request.url
-        requested.append(url)
         if url.startswith(base + "/"):
             route.continue_()
         else:
@@ -126,8 +125,9 @@ def test_snapshot_replays_in_pywb_with_its_images(pywb_collection: tuple[str, Ar
         try:
             context = browser.new_context()
             context.route("**/*", decide)
+            context.on("request", lambda r: requested.append(r.url))  # redirects too
             page = context.new_page()
-            page.goto(f"{base}/coll/{article}", wait_until="load")
+            page.goto(f"{base}/coll/{link}", wait_until="load")
             frame = _replay_frame(page)
             frame.wait_for_function(
                 "() => [...document.images].length === 3 && "
@@ -143,6 +143,7 @@ def test_snapshot_replays_in_pywb_with_its_images(pywb_collection: tuple[str, Ar
 
     assert title == "Article one"
     assert widths == {"a": 40, "b": 50, "c": 24}  # b: /img/old.jpg -> 302 -> /img/b.jpg
+    assert any(u.endswith("/article/1") for u in requested)  # the link's redirect followed
     assert refused == []
     assert requested and all(u.startswith(base + "/") for u in requested)
     assert any("/img/old.jpg" in u for u in requested)

@@ -1,8 +1,8 @@
 """A small news site on loopback and a vault that archived it, for the WARC/WACZ tests.
 
 The site: a feed behind a 301 (served gzip-encoded, with two Set-Cookie headers), an item
-showing a PNG and a JPEG behind a 302, and the article page itself (kept as a snapshot)
-with a third image only the page shows; all on 127.0.0.1 (conftest.py's ``archived``
+showing a PNG and a JPEG behind a 302, whose link redirects (302) to the article page (kept
+as a snapshot) with a third image only the page shows; all on 127.0.0.1 (conftest.py's ``archived``
 updates a vault from it with media archiving and snapshots on).
 """
 
@@ -95,8 +95,8 @@ def news_site() -> Site:
     feed = (
         '<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel>'
         f"<title>News</title><link>{u('/')}</link>"
-        f"<item><title>Item one</title><link>{u('/article/1')}</link>"
-        f"<guid>{u('/article/1')}</guid><description>{description}</description>"
+        f"<item><title>Item one</title><link>{u('/go/1')}</link>"
+        f"<guid>{u('/go/1')}</guid><description>{description}</description>"
         "<pubDate>Sat, 03 Feb 2024 09:34:00 GMT</pubDate></item>"
         "</channel></rss>"
     ).encode()
@@ -112,6 +112,7 @@ def news_site() -> Site:
         "/img/old.jpg": (302, [("Location", "/img/b.jpg")], b""),
         "/img/b.jpg": (200, [("Content-Type", "image/jpeg")], JPEG),
         "/img/page.png": (200, [("Content-Type", "image/png")], PAGE_PNG),
+        "/go/1": (302, [("Location", "/article/1")], b""),  # a tracking redirect
         "/article/1": (200, [("Content-Type", "text/html; charset=utf-8")], article),
     })
     site.feed_bytes = feed

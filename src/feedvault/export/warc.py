@@ -160,8 +160,8 @@ def write_warc(
     stats.records += 1
     catalog = store.media
     for snap in catalog.iter_snapshots(feed_id=feed_id, since=since):
-        # every hop when the catalog gives them (``hops``), else the final exchange alone
-        hops = _parse_hops(getattr(snap, "hops", ())) or _parse_exchanges(snap.http)
+        # every hop (the entry link's redirects too); a row from before has none
+        hops = _parse_hops(snap.hops) or _parse_exchanges(snap.http)
         body = _media_opener(files, snap.sha)
         cap = _Capture(snap.final_url, snap.fetched_at, "text/html", hops, body)
         if not _write_capture(writer, cap, stats, on_response):

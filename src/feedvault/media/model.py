@@ -71,4 +71,6 @@ class Snapshot:
     final_url: str
     sha: str
     reason: str  # "first" | "recheck"
-    http: dict[str, Any] | None  # {"exchanges": [HttpExchange.to_json(), ...]}
+    http: dict[str, Any] | None  # the final exchange (HttpExchange.to_json()), None before
+    # every exchange in order, redirects first (the WARC export writes them all)
+    hops: tuple[dict[str, Any], ...] = ()

@@ -47,21 +47,29 @@ def _link(kind: str, shown_as: str | None, row: Sequence[Any]) -> MediaLink:
 
 def final_exchange(http: str | None) -> dict[str, Any] | None:
     """The last (final) exchange of an ``http`` column: ``{"exchanges": [...]}`` JSON."""
+    exchanges = all_exchanges(http)
+    return exchanges[-1] if exchanges else None
+
+
+def all_exchanges(http: str | None) -> tuple[dict[str, Any], ...]:
+    """Every exchange of an ``http`` column, in order; () for NULL or unreadable JSON."""
     if not http:
-        return None
+        return ()
     try:
         exchanges = json.loads(http).get("exchanges") or []
     except (ValueError, AttributeError):
-        return None
-    last = exchanges[-1] if exchanges else None
-    return last if isinstance(last, dict) else None
+        return ()
+    if not isinstance(exchanges, list) or not all(isinstance(e, dict) for e in exchanges):
+        return ()
+    return tuple(exchanges)
 
 
 def _snapshot(row: Sequence[Any]) -> Snapshot:
     sid, entry_id, at, url, final_url, sha, reason, http = row
+    hops = all_exchanges(http)
     return Snapshot(
         int(sid), int(entry_id), from_ms(int(at)), url, final_url, sha, reason,
-        final_exchange(http),
+        hops[-1] if hops else None, hops,
     )
 
 
