@@ -19,7 +19,7 @@ import json
 import tempfile
 import zipfile
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
@@ -27,7 +27,7 @@ from typing import IO, TYPE_CHECKING
 from cdxj_indexer.main import CDXJIndexer
 
 from feedvault.errors import UsageError
-from feedvault.export.warc import Page, atomic_output, software, write_warc
+from feedvault.export.warc import Page, WarcStats, atomic_output, software, write_warc
 
 if TYPE_CHECKING:
     from feedvault.media.files import MediaFiles
@@ -41,17 +41,10 @@ _INDEXED = "response,revisit,resource,metadata"
 
 
 @dataclass(slots=True)
-class WaczStats:
-    documents: int = 0
-    media: int = 0
-    snapshots: int = 0
-    records: int = 0
-    missing: int = 0
-    pages: int = 0
-    size: int = 0
+class WaczStats(WarcStats):
+    """The WARC's counts, the pages listed and the size of the package."""
 
-    def as_dict(self) -> dict[str, int]:
-        return asdict(self)
+    pages: int = 0
 
 
 def export_wacz(
@@ -111,7 +104,7 @@ def _package(
         _zip(package, parts, feed_slug)
     return WaczStats(
         stats.documents, stats.media, stats.snapshots, stats.records, stats.missing,
-        pages.count, target.stat().st_size,
+        target.stat().st_size, pages.count,
     )
 
 
