@@ -27,6 +27,8 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(ROOT / "src"))
+# the corpus-derived items show real images on public hosts: never archive them here
+os.environ["FEEDVAULT_MEDIA"] = "0"
 SCENARIOS = ("ingest", "search", "startup", "micro", "media")
 Row = tuple[str, str, float, str, float | None]  # scenario, metric, ours, baseline, theirs
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import os
 import sys
 import tempfile
 import time
@@ -24,6 +25,8 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "src"), str(ROOT)]
+# the corpus-derived items show real images on public hosts: never archive them here
+os.environ["FEEDVAULT_MEDIA"] = "0"
 
 from benchmarks.data import write_feeds  # noqa: E402
 from feedvault.vault import open_vault  # noqa: E402

@@ -47,6 +47,8 @@ from xml.sax.saxutils import escape
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "src"), str(ROOT)]
+# the corpus-derived items show real images on public hosts: never archive them here
+os.environ["FEEDVAULT_MEDIA"] = "0"
 
 import httpx  # noqa: E402
 

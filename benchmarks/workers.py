@@ -22,6 +22,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 # FEEDVAULT_BENCH_SRC points at another checkout's src/ to measure "before" and "after".
 sys.path.insert(0, os.environ.get("FEEDVAULT_BENCH_SRC") or str(ROOT / "src"))
+# the corpus-derived items show real images on public hosts: never archive them here
+os.environ["FEEDVAULT_MEDIA"] = "0"
 
 
 def _maxrss_mb() -> float:

@@ -25,6 +25,8 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
+# the corpus-derived items show real images on public hosts: never archive them here
+os.environ["FEEDVAULT_MEDIA"] = "0"
 FEEDS = 14  # over the 12 documents that start the preparing workers: both update paths run
 ITEMS = 15
 
