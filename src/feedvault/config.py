@@ -46,6 +46,8 @@ class WebSettings:
     search_budget: float = 2.0  # seconds one search may run before "query too broad"
     login_failures: int = 5  # failed logins per client (x4 per account) in login_window
     login_window: float = 900.0  # seconds
+    metrics: bool = True  # /metrics served (Prometheus); false: 404
+    metrics_token: str | None = None  # if set, /metrics wants "Authorization: Bearer <it>"
 
 
 def _web(data: dict[str, Any]) -> WebSettings:
@@ -68,8 +70,11 @@ def _web(data: dict[str, Any]) -> WebSettings:
     budget = float(web.get("search_budget", 2.0))
     if not budget > 0:
         raise ValueError(f"search_budget must be a positive number of seconds, not {budget}")
+    token = web.get("metrics_token")
     return WebSettings(base, proxies, budget, int(web.get("login_failures", 5)),
-                       float(web.get("login_window", 900.0)))
+                       float(web.get("login_window", 900.0)),
+                       metrics=_flag(web.get("metrics", True), "[web] metrics"),
+                       metrics_token=str(token) if token else None)
 
 
 MIB = 1024 * 1024
@@ -149,6 +154,7 @@ class Settings:
     per_host: int = 2
     concurrency: int = 16
     workers: int | None = None  # processes that prepare updates; None: one per core, 0: none
+    reconnect_for: float = 300.0  # [update]: seconds `run`/`serve` retry a lost database
     raw: dict[str, Any] = field(default_factory=dict)  # the whole config file, for later stages
     web: WebSettings = field(default_factory=WebSettings)
     media: MediaSettings = field(default_factory=MediaSettings)
@@ -192,10 +198,17 @@ def _settings(
         per_host=int(fetch.get("per_host", 2)),
         concurrency=int(fetch.get("concurrency", 16)),
         workers=None if workers is None else int(workers),
+        reconnect_for=_seconds(update.get("reconnect_for", 300.0), "[update] reconnect_for"),
         raw=data,
         web=_web(data),
         media=_media(data),
     )
+
+
+def _seconds(value: object, name: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float | str) or float(value) < 0:
+        raise ValueError(f"{name} must be a number of seconds >= 0, not {value!r}")
+    return float(value)
 
 
 def _read_config(path: Path) -> dict[str, Any]:

@@ -68,3 +68,8 @@ class VaultFault(FeedvaultError):
     database, the database server gone. Unlike every other error while updating one feed,
     this one stops the whole command (with one line): the next feed would fail the same way.
     """
+
+
+class ConnectionLost(VaultFault):
+    """The database server went away (a restart, a failover, a network blip): `run` and
+    `serve` reconnect and carry on; only a loss that lasts stops them."""

@@ -111,9 +111,12 @@ def cmd_run(vault: Vault, args: argparse.Namespace) -> int:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%Y-%m-%d %H:%M:%S"
     )
+    options: dict[str, Any] = {"once": args.once, "max_sleep": args.max_sleep,
+                               "report": _summary,
+                               "reconnect_for": vault.settings.reconnect_for}
     if not args.serve:
-        return run_forever(vault, once=args.once, max_sleep=args.max_sleep, report=_summary)
+        return run_forever(vault, **options)
     from feedvault.web.app import background_server
 
     with background_server(vault.settings, args.host, args.port):
-        return run_forever(vault, once=args.once, max_sleep=args.max_sleep, report=_summary)
+        return run_forever(vault, **options)

@@ -73,6 +73,9 @@ def _start(settings: Settings) -> None:
 
 def _prepare(feed: Feed, doc: Document, seen_at: datetime) -> Prepared:
     assert _Worker.store is not None, "worker not started"
+    heal = getattr(_Worker.store, "heal", None)  # PostgreSQL: a connection lost last time
+    if heal is not None:
+        heal()
     return prepare(_Worker.store, feed, doc, seen_at=seen_at, rules=_Worker.rules)
 
 

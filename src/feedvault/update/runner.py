@@ -8,8 +8,12 @@ fetches in flight finish and are stored (every feed commits on its own), then th
 
 Nothing one feed does ends the loop (the vault's per-feed boundary records it on the feed);
 any other failure of a round (e.g. the vault locked by another writer for too long) is logged
-and the round tried again later. Only a VaultFault (disk full, corruption, database gone)
-stops `run`: it propagates, and the command prints one line and exits non-zero.
+and the round tried again later. A lost database connection (PostgreSQL restarted, a
+failover, a network blip: ConnectionLost) is retried with backoff: reconnect, give back the
+leases of the batch that was cut short, redo the round (what was committed stays, the rest is
+decided again, so nothing is stored twice). Only a VaultFault (disk full, corruption, the
+server gone for longer than ``reconnect_for``) stops `run`: it propagates, and the command
+prints one line and exits non-zero.
 """
 
 from __future__ import annotations
@@ -17,13 +21,14 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+import time
 from collections.abc import Callable
 from datetime import timedelta
 from types import FrameType
 from typing import Any
 
 from feedvault.bugs import log_unexpected, one_line
-from feedvault.errors import FeedvaultError, VaultFault
+from feedvault.errors import ConnectionLost, FeedvaultError, VaultFault
 from feedvault.timeutil import now_utc
 from feedvault.update.workers import UpdatesFeeds, default_worker_id
 
@@ -31,6 +36,8 @@ log = logging.getLogger("feedvault.run")
 BATCH = 64  # feeds leased at a time
 LEASE_SECONDS = 900.0  # longer than a batch can take (the fetch deadline is 30 s)
 RETRY_SECONDS = 5.0  # wait after a round that failed, before trying again
+RECONNECT_FOR = 300.0  # seconds a lost database connection is retried ([update] reconnect_for)
+FIRST_BACKOFF, MAX_BACKOFF = 0.5, 30.0  # seconds between reconnect attempts: doubling
 NO_FEEDS = "no feeds yet: add one with `feedvault add URL`; waiting for feeds"
 
 
@@ -41,6 +48,7 @@ def run_forever(
     max_sleep: float = 60.0,
     report: Callable[[Any], str] = str,
     stop: threading.Event | None = None,
+    reconnect_for: float = RECONNECT_FOR,
 ) -> int:
     stop = stop or threading.Event()
 
@@ -65,6 +73,10 @@ def run_forever(
                 if once:
                     break
                 wait = _sleep_for(vault, max_sleep)
+            except ConnectionLost as lost:  # the server went away: reconnect, redo the round
+                reconnect(vault.store, lost, stop, reconnect_for)
+                _release_all(vault.store, worker)
+                continue
             except VaultFault:
                 raise  # the vault itself is broken: `run` stops with one line
             except Exception as exc:  # a round failed, not the job: try again later
@@ -95,9 +107,52 @@ def run_batch(
         for feed in feeds:  # each lease is given back even when the update failed
             try:
                 vault.store.release_feed(feed.id, worker)
+            except ConnectionLost:  # all of them are given back after the reconnect
+                break
             except Exception as exc:  # it runs out by itself (LEASE_SECONDS)
                 log.warning("%s: lease not released: %s", feed.slug, one_line(exc))
     return len(feeds)
+
+
+def reconnect(
+    store: object, lost: ConnectionLost, stop: threading.Event, within: float = RECONNECT_FOR
+) -> None:
+    """Reconnect ``store`` after ``lost``, trying with doubling pauses for ``within``
+    seconds; then a VaultFault that says so (`run` stops with that one line). Returns
+    early, not reconnected, when ``stop`` is set. A store that cannot reconnect (SQLite
+    has no connection to lose) re-raises ``lost``."""
+    again: Callable[[], None] | None = getattr(store, "reconnect", None)
+    if again is None:
+        raise lost
+    log.warning("%s; reconnecting", one_line(lost))
+    deadline = time.monotonic() + within
+    pause = FIRST_BACKOFF
+    while True:
+        try:
+            again()
+        except ConnectionLost as exc:
+            last: ConnectionLost = exc
+        else:
+            log.info("reconnected to the vault")
+            return
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise VaultFault(f"{one_line(last)} (no connection for {within:g} s, giving up)")
+        if stop.wait(min(pause, left)):
+            return
+        pause = min(pause * 2, MAX_BACKOFF)
+
+
+def _release_all(store: object, worker: str) -> None:
+    """Give back the leases of the batch a lost connection cut short: those feeds are due
+    again at once (the lease would hold them for LEASE_SECONDS)."""
+    release: Callable[[str], int] | None = getattr(store, "release_worker", None)
+    if release is None:
+        return
+    try:
+        release(worker)
+    except FeedvaultError as exc:  # lost again: the next round reconnects again
+        log.warning("leases not given back: %s", one_line(exc))
 
 
 def _log_round_failure(exc: Exception) -> None:

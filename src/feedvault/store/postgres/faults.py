@@ -11,9 +11,11 @@ from typing import Any
 
 import psycopg
 
-from feedvault.errors import VaultFault
+from feedvault.errors import ConnectionLost, VaultFault
 
 # SQLSTATE classes and codes (PostgreSQL Appendix A) that are faults of the vault itself.
+# Those of _GONE mean the server went away, not that the vault is broken: a reconnect may
+# cure them (ConnectionLost).
 _CLASSES = {"08": "the connection to the server was lost", "53": "the server is out of "
             "resources (disk full, memory, connections)", "58": "the server had a system error"}
 _CODES = {
@@ -24,6 +26,7 @@ _CODES = {
     "XX001": "the server reports corrupted data",
     "XX002": "the server reports a corrupted index",
 }
+_GONE = {"57P01", "57P02", "57P03"}
 
 
 def to_fault(store: Any, exc: Exception) -> VaultFault | None:
@@ -32,13 +35,15 @@ def to_fault(store: Any, exc: Exception) -> VaultFault | None:
         return None
     state = exc.sqlstate or ""
     what = _CODES.get(state) or _CLASSES.get(state[:2])
+    gone = state in _GONE or state.startswith("08")
     conn = getattr(store, "conn", None)
     if what is None and (conn is None or conn.broken or conn.closed):
-        what = "the connection to the server was lost"
+        what, gone = "the connection to the server was lost", True
     if what is None and isinstance(exc, psycopg.OperationalError) and not state:
-        what = "the server cannot be reached"
+        what, gone = "the server cannot be reached", True
     if what is None:
         return None
     from feedvault.store.sql.dialect import first_line  # not the store module: no cycle
 
-    return VaultFault(f"vault {store.where}: {what} ({first_line(exc)})")  # password hidden
+    kind = ConnectionLost if gone else VaultFault
+    return kind(f"vault {store.where}: {what} ({first_line(exc)})")  # password hidden

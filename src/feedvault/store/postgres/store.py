@@ -9,14 +9,16 @@ clock. Like SqliteStorage it is not shared between threads.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 import psycopg
+import psycopg.conninfo
 from psycopg.rows import TupleRow
 
-from feedvault.errors import StorageError
+from feedvault.errors import ConnectionLost, StorageError
 from feedvault.models import Feed
 from feedvault.store.guard import translating
 from feedvault.store.postgres import faults, leases, schema, search_index
@@ -36,7 +38,9 @@ class PostgresStorage(SqlStorage):
     """One vault in one PostgreSQL database; ``options=-csearch_path=...`` picks a schema.
 
     The server gone, a lost connection, a full disk or a read-only server surface as
-    VaultFault (faults.py), from every public method and every transaction.
+    VaultFault (faults.py), from every public method and every transaction; a lost
+    connection as its ConnectionLost, which ``reconnect`` may cure. The connection is named
+    ``application_name=feedvault`` unless the URL names it (``pg_stat_activity`` shows it).
     """
 
     dialect = POSTGRES
@@ -45,7 +49,7 @@ class PostgresStorage(SqlStorage):
         self.url = url
         self.where = _safe(url)
         try:
-            self.conn: Conn = psycopg.connect(url, autocommit=True, connect_timeout=10)
+            self.conn: Conn = self._connect()
         except psycopg.Error as exc:
             raise StorageError(f"cannot connect to {_safe(url)}: {first_line(exc)}") from exc
         try:
@@ -55,6 +59,31 @@ class PostgresStorage(SqlStorage):
             raise StorageError(f"cannot open vault {_safe(url)}: {first_line(exc)}") from exc
         self.db = Db(self.conn, POSTGRES)
         self.upkeep = Upkeep()
+
+    def _connect(self) -> Conn:
+        named = "application_name" in psycopg.conninfo.conninfo_to_dict(self.url)
+        extra: dict[str, Any] = {} if named else {"application_name": "feedvault"}
+        return psycopg.connect(self.url, autocommit=True, connect_timeout=10, **extra)
+
+    def reconnect(self) -> None:
+        """A new connection in place of a lost one (a server restart, a failover), for
+        `run` and `serve`, which then redo what failed. The schema is not migrated again."""
+        with contextlib.suppress(Exception):
+            self.conn.close()
+        try:
+            conn = self._connect()
+        except psycopg.Error as exc:
+            message = f"vault {self.where}: cannot reconnect: {first_line(exc)}"
+            raise ConnectionLost(message) from exc
+        self.conn = conn
+        self.db.conn = conn  # the Db that changes and media hold is this one
+
+    def heal(self) -> bool:
+        """Reconnect if the connection is known to be lost (no round trip); True if it was."""
+        if not (self.conn.closed or self.conn.broken):
+            return False
+        self.reconnect()
+        return True
 
     def close(self) -> None:
         self.upkeep.finish(self.conn)

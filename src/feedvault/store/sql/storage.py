@@ -211,6 +211,16 @@ class SqlStorage:
             )
             return bool(cur.rowcount > 0)
 
+    def release_worker(self, worker_id: str) -> int:
+        """End every lease ``worker_id`` holds (after its connection was lost mid-batch, so
+        its feeds are due again at once, for it or another worker); how many there were."""
+        with self.transaction():
+            cur = self.db.execute(
+                "UPDATE feeds SET lease_owner = NULL, lease_until = NULL WHERE lease_owner = ?",
+                (worker_id,),
+            )
+            return int(cur.rowcount or 0)
+
     def _feeds_by_id(self, ids: Sequence[int]) -> list[Feed]:
         """The feeds of ``ids``, in that order (those that exist)."""
         by_id: dict[int, Feed] = {}
