@@ -254,6 +254,11 @@ class SqlStorage:
                 "UPDATE feeds SET settings = ? WHERE id = ?", (json.dumps(settings), feed_id)
             )
 
+    def rename_feed(self, feed_id: int, name: str) -> None:
+        """The name readers see (the slug, in URLs, stays)."""
+        with self.transaction():
+            self.db.execute("UPDATE feeds SET name = ? WHERE id = ?", (name, feed_id))
+
     # ---- updates -----------------------------------------------------------------------
 
     def entry_states(self, feed_id: int, keys: Sequence[str]) -> dict[str, EntryState]:
