@@ -19,7 +19,7 @@ from feedvault.errors import ParseError
 from feedvault.parse import parse_feed
 from feedvault.parse.encoding import decode
 from feedvault.parse.model import ParsedEntry, ParsedFeed
-from feedvault.parse.text import collapse, strip_tags
+from feedvault.parse.text import collapse, strip_tags, unmarked
 
 CORPUS = Path(__file__).resolve().parents[2] / ".." / "shared" / "corpus"
 CASES = CORPUS / "feedparser-tests"
@@ -86,15 +86,16 @@ def _parsed(value: datetime | None) -> Any:
 
 
 def _entry(e: ParsedEntry) -> FPDict:
-    summary = e.summary_html if e.summary_html is not None else e.content_html
+    content = unmarked(e.content_html)  # feedparser has no plain-text mark
+    summary = e.summary_html if e.summary_html is not None else content
     return FPDict(_ENTRY_KEYS, {
         "title": Text(e.title),
         "title_detail": FPDict(frozenset({"value"}), {"value": Text(e.title)}),
         "link": e.link, "id": e.guid, "guid": e.guid,
         "description": summary or None, "summary": summary or None,
         "summary_detail": FPDict(frozenset({"value"}), {"value": summary}) if summary else None,
-        "content": [FPDict(frozenset({"value"}), {"value": e.content_html})]
-        if e.content_html else None,
+        "content": [FPDict(frozenset({"value"}), {"value": content})]
+        if content else None,
         "published_parsed": _parsed(e.published), "updated_parsed": _parsed(e.updated),
     })
 

@@ -6,6 +6,7 @@ import pytest
 
 from feedvault.errors import ParseError
 from feedvault.parse import parse_feed
+from feedvault.parse.text import TEXT_MARK
 
 UTF8_DECL = '<?xml version="1.0" encoding="utf-8"?>'
 
@@ -185,7 +186,7 @@ def test_atom_fields() -> None:
     assert first.base_url == "https://site.example/blog/posts/"
     assert first.published is not None and first.published.hour == 6  # zh: naive is UTC+8
     assert first.author == "Ann"
-    assert second.content_html == "5 &gt; 4 &amp; &lt;b&gt;"
+    assert second.content_html == TEXT_MARK + "5 &gt; 4 &amp; &lt;b&gt;"
     assert second.summary_html is None
 
 
@@ -241,7 +242,9 @@ def test_json_feed_detected_by_content_not_content_type() -> None:
     feed = parse_feed(data, content_type="text/xml")
     assert feed.format == "json11"
     entry = feed.entries[0]
-    assert (entry.guid, entry.link, entry.content_html) == ("7", "https://j.example/a", "a &lt; b")
+    assert (entry.guid, entry.link, entry.content_html) == (
+        "7", "https://j.example/a", TEXT_MARK + "a &lt; b"
+    )
     assert entry.published is not None and entry.published.hour == 6
 
 

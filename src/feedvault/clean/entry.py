@@ -20,6 +20,7 @@ from feedvault.clean.links import clean_url, host_of, image_source, is_tracking_
 from feedvault.clean.ruleset import ActiveRules, DateRule, RuleSet, builtin_ruleset
 from feedvault.clean.sanitize import DROPPED_WITH_CONTENT, sanitize
 from feedvault.clean.text import text_of
+from feedvault.parse.text import TEXT_MARK
 
 
 @dataclass(frozen=True)
@@ -68,13 +69,14 @@ def clean_entry(
     rules: RuleSet | None = None,
 ) -> CleanResult:
     """Clean one entry. ``link`` (the article URL) picks the site rules by its host."""
-    body = _parse(raw_html)
+    plain = raw_html.startswith(TEXT_MARK)
+    body = _text_body(raw_html[len(TEXT_MARK):]) if plain else _parse(raw_html)
     if body is None:
         return _EMPTY
     active = (rules or builtin_ruleset()).active(host_of(link or base_url), feed_slug)
     _apply_selectors(body, active)
     walk = _Walk(base_url or link, active)
-    walk.run(body)
+    walk.run(body, plain=plain)
     _trim_edges(body)
     markup = etree.tostring(body, encoding="unicode", method="html")
     text = text_of(body, markup)
@@ -93,6 +95,27 @@ def _parse(raw_html: str) -> etree._Element | None:
         raw = html.unescape(raw)
     doc = etree.HTML(raw.encode("utf-8", "replace"), _PARSER)
     return None if doc is None else doc.find("body")
+
+
+_BLANK_LINE: Final = re.compile(r"\n[ \t]*\n\s*")
+
+
+def _text_body(escaped: str) -> etree._Element | None:
+    """A plain-text construct (marked by the parser: parse.text.TEXT_MARK) as paragraphs,
+    one per blank-line-separated block, a ``<br>`` per single newline. Its characters are
+    text, never markup: ``&lt;div&gt;`` stays ``<div>`` as seen, not undone as a double
+    escape nor deleted as a stray tag."""
+    text = _UNSAFE_CHARS.sub("", html.unescape(escaped)).replace("\r\n", "\n").strip()
+    if not text:
+        return None
+    body = etree.Element("body")
+    for block in _BLANK_LINE.split(text.replace("\r", "\n")):
+        para = etree.SubElement(body, "p")
+        first, *rest = block.split("\n")
+        para.text = first
+        for line in rest:
+            etree.SubElement(para, "br").tail = line
+    return body
 
 
 def _double_escaped(raw: str) -> bool:
@@ -151,8 +174,9 @@ class _Walk:
         self.date_hint: datetime | None = None
         self.images: list[str] = []
 
-    def run(self, body: etree._Element) -> None:
-        _strip_stray_markup(body)
+    def run(self, body: etree._Element, *, plain: bool = False) -> None:
+        if not plain:  # plain text has no markup: a "<" in it is a character
+            _strip_stray_markup(body)
         leaf_rules = bool(self.rules.dates) or self.rules.remove_text is not None
         for el in reversed(list(body.iter())):
             tag = el.tag

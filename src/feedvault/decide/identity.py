@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime
 
+from feedvault.parse.text import unmarked
 from feedvault.urls import canonical_url
 
 MAX_KEY_BYTES = 1024
@@ -54,6 +55,8 @@ def _identify(
 
 
 def content_hash(title: str, link: str | None, raw_html: str) -> str:
+    """The plain-text mark (parse.text.TEXT_MARK) is left out: entries stored before the
+    parser wrote it keep their hash, so gaining it is no edit."""
     link_key = canonical_url(link) if link else ""
-    data = f"{title.strip()}\x00{link_key}\x00{raw_html}".encode()
+    data = f"{title.strip()}\x00{link_key}\x00{unmarked(raw_html)}".encode()
     return hashlib.sha256(data).hexdigest()

@@ -23,13 +23,14 @@ from feedvault.parse.model import ParsedEntry
 from feedvault.parse.text import (
     collapse,
     element_text,
-    escape,
     has_markup,
     inner_markup,
     looks_like_html,
     person_name,
     strip_tags,
+    text_html,
     unescape,
+    unmarked,
     xhtml_content,
 )
 
@@ -115,7 +116,7 @@ def read_entry(item: etree._Element, ctx: Context) -> ParsedEntry:
         link=link,
         title=read_title(title_el, ctx.atom) if title_el is not None else "",
         content_html=content,
-        summary_html=summary,
+        summary_html=None if summary is None else unmarked(summary),  # never cleaned
         published=_date(found, _PUBLISHED, ctx),
         updated=_date(found, _UPDATED, ctx),
         author=_entry_author(found, ctx),
@@ -141,7 +142,8 @@ def read_title(el: etree._Element, atom: bool) -> str:
 
 def read_content(el: etree._Element, atom: bool) -> str:
     """The element's HTML as carried (surrounding whitespace dropped); plain text (Atom
-    type="text") is escaped so that the result is always HTML."""
+    type="text") is escaped and marked as text (text.text_html) so that the result is
+    always HTML and the clean stage keeps its characters."""
     kind = (el.get("type") or "").lower()
     k = key(el.tag)
     if kind == "xhtml":
@@ -157,10 +159,10 @@ def read_content(el: etree._Element, atom: bool) -> str:
     if not kind and (not atom or k in _HTML_KEYS):
         return inner_markup(el).strip()  # RSS: HTML, possibly naked markup
     if not kind or kind.startswith("text"):
-        return escape(element_text(el).strip())
+        return text_html(element_text(el).strip())
     if el.get("src") is not None:
         return ""  # out-of-line content: nothing carried
-    return escape(inner_markup(el).strip())  # some other XML vocabulary, shown as source
+    return text_html(inner_markup(el).strip())  # some other XML vocabulary, shown as source
 
 
 def _binary(kind: str) -> bool:
@@ -173,7 +175,7 @@ def _base64(text: str, kind: str) -> str:
         decoded = base64.b64decode(text).decode("utf-8").strip()
     except (binascii.Error, UnicodeDecodeError, ValueError):
         return ""
-    return escape(decoded) if kind in ("text", "text/plain") else decoded
+    return text_html(decoded) if kind in ("text", "text/plain") else decoded
 
 
 def _guid(

@@ -20,7 +20,7 @@ from feedvault.errors import ParseError
 from feedvault.parse.dates import parse_date
 from feedvault.parse.elements import absolute, dropped_warning, web_link
 from feedvault.parse.model import ParsedEntry, ParsedFeed
-from feedvault.parse.text import collapse, escape, person_name
+from feedvault.parse.text import collapse, escape, person_name, text_html
 
 MAX_DEPTH = 64
 _MAX_DIGITS = 64
@@ -83,9 +83,9 @@ def _entry(
     if html:
         content, summary_html = html, escape(summary) if summary else None
     elif text:
-        content, summary_html = escape(text), escape(summary) if summary else None
+        content, summary_html = text_html(text), escape(summary) if summary else None
     else:
-        content, summary_html = escape(summary or ""), None
+        content, summary_html = text_html(summary or ""), None
     raw_id = item.get("id")
     guid = (_str(raw_id) or "") if isinstance(raw_id, str) else (
         str(raw_id) if isinstance(raw_id, int | float) and not isinstance(raw_id, bool) else ""

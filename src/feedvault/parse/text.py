@@ -35,6 +35,24 @@ def escape(text: str) -> str:
     return html.escape(text, quote=False)
 
 
+# Opens the HTML made from a plain-text construct (Atom type="text", JSON Feed content_text):
+# the clean stage reads such a body as the text it is (no double-escape guess, no stray-tag
+# stripping: ``&lt;div&gt;`` there is a mention of a tag) and lays it out in paragraphs.
+# A comment, so that the HTML stays what it was (the escaped text) for every other reader,
+# and content_hash leaves it out, so no stored entry looks edited for gaining it.
+TEXT_MARK = "<!--feedvault:text-->"
+
+
+def text_html(text: str) -> str:
+    """Plain text as HTML marked as plain text (``""`` stays ``""``)."""
+    return TEXT_MARK + escape(text) if text else ""
+
+
+def unmarked(raw_html: str) -> str:
+    """``raw_html`` without the plain-text mark."""
+    return raw_html[len(TEXT_MARK):] if raw_html.startswith(TEXT_MARK) else raw_html
+
+
 def unescape(text: str) -> str:
     """Decode character references that end with ``;`` only.
 
