@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
+
+from feedvault.errors import ParseError
 from feedvault.parse import parse_feed
 
 
@@ -39,3 +42,10 @@ def test_rss_written_as_json_is_read() -> None:
     )
     assert entry.published == datetime(2020, 10, 18, 6, 33, tzinfo=UTC)
     assert entry.enclosures == ("https://example.org/a.mp3",)
+
+
+def test_microsoft_cdf_is_refused_with_its_name() -> None:
+    data = b'<?xml version="1.0"?><CHANNEL HREF="http://127.0.0.1/"><ITEM><TITLE>a</TITLE>' \
+        b"</ITEM></CHANNEL>"
+    with pytest.raises(ParseError, match="Microsoft CDF channel, not supported"):
+        parse_feed(data)

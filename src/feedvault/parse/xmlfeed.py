@@ -110,6 +110,8 @@ def _format(
     local = local_name(root.tag).lower() if isinstance(root.tag, str) else ""
     if local == "html":
         raise ParseError("not a feed: an HTML page", url=url)
+    if local == "channel":  # <CHANNEL>: Microsoft's Channel Definition Format (1997), dead
+        raise ParseError("not a feed: Microsoft CDF channel, not supported", url=url)
     for el in root.iterdescendants():
         if isinstance(el.tag, str) and key(el.tag) in ("rss", "feed", "rdf:RDF", "channel"):
             warnings.append(f"feed found inside <{local}>")
