@@ -107,6 +107,11 @@ class PostgresStorage(SqlStorage):
             ids = leases.claim(conn, worker_id, limit, lease_seconds)
         return self._feeds_by_id(ids)
 
+    def schema_versions(self) -> tuple[int, int]:
+        """(this vault's schema version, the one this feedvault writes): /readyz."""
+        row = self.db.one("SELECT max(version) FROM schema_version")
+        return int(row[0] or 0), len(schema.MIGRATIONS)
+
     def integrity_check(self) -> str:
         """'ok', or what is inconsistent (the server itself guards pages and constraints)."""
         problems = self.conn.execute(
@@ -137,6 +142,11 @@ class PostgresStorage(SqlStorage):
         self.db.execute("DELETE FROM search_doc WHERE feed_id = ?", (feed_id,))
 
     def _clear_index(self) -> None:
+        if self.db.one("SELECT to_regclass('search_doc')")[0] is None:  # restored without it
+            for statement in schema._V2_SEARCH.split(";"):  # noqa: SLF001 - its own schema
+                if statement.strip():
+                    self.conn.execute(statement.encode())
+            return
         search_index.clear(self.conn)
 
     def _after_index(self, rows: int) -> None:

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from feedvault.changes import marks
 from feedvault.changes.marks import Changes
-from feedvault.errors import EntryNotFound, FeedNotFound, StorageError, UsageError
+from feedvault.errors import EntryNotFound, FeedNotFound, SearchError, StorageError, UsageError
 from feedvault.models import Entry, EntryVersion, Feed
 from feedvault.search.budget import DEFAULT_SECONDS
 from feedvault.search.query import Query
@@ -42,12 +42,16 @@ from feedvault.store.rows import (
     feed_from_row,
     version_from_row,
 )
+from feedvault.store.sql.accounts import Accounts
 from feedvault.store.sql.dialect import Db, Dialect, first_line
 from feedvault.store.sql.media import MediaCatalog, forget_feed
 from feedvault.timeutil import from_ms, to_ms
 
 if TYPE_CHECKING:
     from feedvault.search.tokens import IndexFields
+
+REINDEX_HINT = ("the search index is empty or missing while the vault holds entries "
+                "(restored without it?): run `feedvault reindex`")
 
 # (entry id, feed id, published ms, title, text): what the search index is given
 IndexRow = tuple[int, int, int, str, str]
@@ -138,6 +142,13 @@ class SqlStorage:
     def media(self) -> MediaCatalog:
         """The archived media of this vault: files, URLs, links, snapshots (store/sql/media.py)."""
         return MediaCatalog(self.db, self.transaction, self._to_error)
+
+    @property
+    def accounts(self) -> Accounts:
+        """Users and their reading state: subscriptions, read marks, stars, labels
+        (store/sql/accounts.py)."""
+        return Accounts(self.db, self.transaction, self._to_error,
+                        bool(getattr(self, "read_only", False)))
 
     def read_snapshot(self) -> AbstractContextManager[None]:
         """Several reads that must agree (one web page); a no-op where each read already
@@ -592,17 +603,39 @@ class SqlStorage:
         limit: int = 20,
         offset: int = 0,
     ) -> Sequence[SearchHitRef]:
-        return self._search_index().search(
-            self.conn,
-            query,
-            feed_ids=feed_ids,
-            since=since,
-            until=until,
-            sort=sort,
-            limit=limit,
-            offset=offset,
-            budget=self.search_budget,
-        )
+        try:
+            hits = self._search_index().search(
+                self.conn,
+                query,
+                feed_ids=feed_ids,
+                since=since,
+                until=until,
+                sort=sort,
+                limit=limit,
+                offset=offset,
+                budget=self.search_budget,
+            )
+        except Exception:
+            self._check_index()  # a missing index table says so, not "no such table"
+            raise
+        if not hits:
+            self._check_index()
+        return hits
+
+    def _check_index(self) -> None:
+        """No hits: say so when the index is empty or missing while entries exist (a
+        restore without it, docs/deploy.md), rather than silently find nothing."""
+        try:
+            row = self.db.one(
+                "SELECT EXISTS (SELECT 1 FROM entries), EXISTS (SELECT 1 FROM search_doc)"
+            )
+            lost = bool(row[0]) and not bool(row[1])
+        except Exception as exc:
+            if self.dialect.to_fault(self, exc) is not None:
+                raise
+            lost = self.dialect.is_driver_error(exc)
+        if lost:
+            raise SearchError(REINDEX_HINT)
 
     def count_matches(
         self,
@@ -612,10 +645,17 @@ class SqlStorage:
         since: int | None = None,
         until: int | None = None,
     ) -> int:
-        return self._search_index().count(
-            self.conn, query, feed_ids=feed_ids, since=since, until=until,
-            budget=self.search_budget,
-        )
+        try:
+            n = self._search_index().count(
+                self.conn, query, feed_ids=feed_ids, since=since, until=until,
+                budget=self.search_budget,
+            )
+        except Exception:
+            self._check_index()
+            raise
+        if not n:
+            self._check_index()
+        return n
 
     def reindex(self) -> int:
         """Rebuild the search index from every entry's current version, in one transaction."""

@@ -7,6 +7,7 @@ FTS5 search index, leases on this machine's clock, ``PRAGMA`` checks.
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -58,6 +59,37 @@ class SqliteStorage(SqlStorage):
 
     def close(self) -> None:
         self.conn.close()
+
+    def schema_versions(self) -> tuple[int, int]:
+        """(this vault's schema version, the one this feedvault writes): /readyz."""
+        from feedvault.store.sqlite.schema import MIGRATIONS
+
+        return int(self.conn.execute("PRAGMA user_version").fetchone()[0]), len(MIGRATIONS)
+
+    def backup(self, target: str) -> int:
+        """A consistent copy of the vault at ``target`` through SQLite's online backup API,
+        while other processes go on writing (WAL: one read transaction, writers are not
+        held up). Written beside ``target`` and renamed into place; its size in bytes."""
+        import os
+
+        tmp = f"{target}.part"
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        try:
+            copy = sqlite3.connect(tmp)
+            try:
+                self.conn.backup(copy)  # every page in one step: one snapshot
+                found = copy.execute("PRAGMA quick_check").fetchone()[0]
+                if found != "ok":
+                    raise StorageError(f"backup {target}: the copy does not check: {found}")
+            finally:
+                copy.close()
+            os.replace(tmp, target)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
+        return os.path.getsize(target)
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
