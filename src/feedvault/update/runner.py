@@ -22,6 +22,7 @@ import logging
 import signal
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable
 from datetime import timedelta
 from types import FrameType
@@ -38,6 +39,7 @@ LEASE_SECONDS = 900.0  # longer than a batch can take (the fetch deadline is 30 
 RETRY_SECONDS = 5.0  # wait after a round that failed, before trying again
 RECONNECT_FOR = 300.0  # seconds a lost database connection is retried ([update] reconnect_for)
 FIRST_BACKOFF, MAX_BACKOFF = 0.5, 30.0  # seconds between reconnect attempts: doubling
+OUTCOMES: Counter[str] = Counter()  # this process's feed updates by outcome (/metrics)
 NO_FEEDS = "no feeds yet: add one with `feedvault add URL`; waiting for feeds"
 
 
@@ -99,10 +101,13 @@ def run_batch(
     feeds = vault.store.claim_due_feeds(worker, BATCH, LEASE_SECONDS)
     if not feeds:
         return 0
+
+    def done(result: Any) -> None:
+        OUTCOMES[str(getattr(result, "status", "ok"))] += 1
+        log.info("%s", report(result))
+
     try:
-        vault.update(
-            [f.slug for f in feeds], stop=stop, on_result=lambda r: log.info("%s", report(r))
-        )
+        vault.update([f.slug for f in feeds], stop=stop, on_result=done)
     finally:
         for feed in feeds:  # each lease is given back even when the update failed
             try:

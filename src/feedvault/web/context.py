@@ -45,6 +45,7 @@ class WebState:
         self._lock = threading.RLock()
         self._secret: bytes | None = None
         self._all: list[Vault] = []
+        self._generation = 0  # bumped when a request lost the database (web/health.py)
         self.snippets = SnippetCache()
         self.logins = LoginThrottle(settings.web.login_failures, settings.web.login_window)
         self.feed_list: Lru[list[Feed]] = Lru(1, ttl=FEED_LIST_SECONDS)
@@ -65,9 +66,22 @@ class WebState:
             store: Any = vault.store  # both stores have it; the Storage protocol does not
             store.search_budget = self.settings.web.search_budget
             self._local.vault = vault
+            self._local.generation = self._generation
             with self._lock:
                 self._all.append(vault)
+        elif self._local.generation != self._generation:  # a request lost the server
+            generation = self._generation
+            again = getattr(vault.store, "reconnect", None)
+            if again is not None:  # ConnectionLost while it is still away: 503, retry later
+                again()
+            self._local.generation = generation
         return vault
+
+    def lost(self) -> None:
+        """The database connection was lost (a restart): every thread's vault reconnects
+        before its next request (their connections died too, unnoticed so far)."""
+        with self._lock:
+            self._generation += 1
 
     def feeds_for_filter(self, vault: Vault) -> list[Feed]:
         """The feeds for a page's filter menu: slugs and names, up to seconds old (listing

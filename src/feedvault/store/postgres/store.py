@@ -50,8 +50,8 @@ class PostgresStorage(SqlStorage):
         self.where = _safe(url)
         try:
             self.conn: Conn = self._connect()
-        except psycopg.Error as exc:
-            raise StorageError(f"cannot connect to {_safe(url)}: {first_line(exc)}") from exc
+        except psycopg.Error as exc:  # the server down or unreachable: `serve` says 503
+            raise ConnectionLost(f"cannot connect to {_safe(url)}: {first_line(exc)}") from exc
         try:
             schema.migrate(self.conn)
         except psycopg.Error as exc:

@@ -76,6 +76,11 @@ def failing(db: Db, limit: int = 50) -> list[Failing]:
     return [Failing(str(r[0]), str(r[1]), int(r[2]), r[3]) for r in rows]
 
 
+def failing_count(db: Db) -> int:
+    row = db.one("SELECT count(*) FROM feeds WHERE error_count > 0 OR status IN ('error', 'gone')")
+    return int(row[0])
+
+
 def overview(db: Db, *, failing_limit: int = 50) -> Overview:
     by_status = {str(s): int(n) for s, n in db.all("SELECT status, count(*) FROM feeds "
                                                     "GROUP BY status ORDER BY status")}
