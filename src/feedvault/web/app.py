@@ -14,7 +14,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from feedvault.config import Settings, load_settings
-from feedvault.web import admin, api, atom_routes, changes, media, pages, search
+from feedvault.web import admin, api, atom_routes, changes, health, media, pages, search
 from feedvault.web.context import HERE, WebState, make_ctx
 from feedvault.web.guard import error_page
 
@@ -101,6 +101,7 @@ def create_app(db: str | None = None, *, settings: Settings | None = None) -> St
         state.close()
 
     routes = [
+        *health.routes,
         *atom_routes.routes, *search.routes, *changes.routes, *api.routes, *admin.routes,
         *media.routes, *pages.routes,
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
@@ -108,6 +109,7 @@ def create_app(db: str | None = None, *, settings: Settings | None = None) -> St
     app = FeedvaultApp(routes=routes, lifespan=lifespan,
                        exception_handlers={HTTPException: _http_error})
     app.state.web = state
+    health.install(app, state)  # /metrics, request latencies, 503 while the database is away
     app.hotlink = settings.media.hotlink
     return app
 
