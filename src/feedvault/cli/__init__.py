@@ -12,7 +12,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from feedvault.cli import archive, browse, media, subscriptions, update, web
+from feedvault.cli import archive, browse, media, ops, subscriptions, update, web
 from feedvault.cli.args import add_command
 from feedvault.cli.changes import add_changes_parsers
 
@@ -108,6 +108,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_changes_parsers(sub, add_command)
     archive.add_parsers(sub)
     media.add_parsers(sub)
+    ops.add_parsers(sub)
     return parser
 
 
