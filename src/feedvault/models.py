@@ -78,3 +78,6 @@ class EntryState:
     version_count: int
     published_source: str
     source: str  # source of the current version
+    # that version's link: which of several items sharing a guid this entry is
+    # (decide/identity.py); not compared, the content hash already covers it
+    link: str | None = field(default=None, compare=False)

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from feedvault.decide.identity import content_hash, entry_key
+from feedvault.decide.identity import content_hash, entry_key, link_key, split_key
 from feedvault.models import EntryState as EntryState  # the decider's input, read by the store
 from feedvault.parse.model import ParsedEntry
 
@@ -25,10 +25,20 @@ class Decision:
     duplicates: int = 0  # items repeating a key already seen in the same document
 
 
-def candidates(entries: Sequence[ParsedEntry]) -> tuple[list[Candidate], int]:
-    """Keyed entries of one document; a repeated key keeps its first occurrence."""
-    seen: set[str] = set()
-    out: list[Candidate] = []
+Known = Callable[[Sequence[str]], Mapping[str, EntryState]]
+
+
+def candidates(
+    entries: Sequence[ParsedEntry], known: Known | None = None
+) -> tuple[list[Candidate], int]:
+    """Keyed entries of one document, and how many repeated an article already seen.
+
+    ``known(keys)`` gives the stored entries among ``keys`` (called at most twice: the
+    plain keys, then the split keys worth asking about); without it the vault is taken
+    to be empty. The rule for items sharing a key is in decide/identity.py.
+    """
+    groups: dict[str, dict[str, ParsedEntry]] = {}  # key -> canonical link -> first item
+    order: list[tuple[str, str]] = []
     for parsed in entries:
         key = entry_key(
             parsed.guid,
@@ -37,13 +47,41 @@ def candidates(entries: Sequence[ParsedEntry]) -> tuple[list[Candidate], int]:
             parsed.published,
             parsed.enclosures[0] if parsed.enclosures else None,
         )
-        if key in seen:
+        members = groups.setdefault(key, {})
+        link = link_key(parsed.link)
+        if link in members:
             continue
-        seen.add(key)
+        members[link] = parsed
+        order.append((key, link))
+    stored = known(list(groups)) if known is not None else {}
+    asked = [
+        split_key(key, link)
+        for key, members in groups.items()
+        for link in members
+        if len(members) > 1 or not _stored_link(stored, key, link)
+    ]
+    split = known(asked) if known is not None and asked else {}
+    out: list[Candidate] = []
+    for key, link in order:
+        members = groups[key]
+        own = split_key(key, link)
+        if own in split:
+            final = own if len(members) > 1 or not _stored_link(stored, key, link) else key
+        elif len(members) == 1 or _stored_link(stored, key, link):
+            final = key
+        else:
+            final = own
+        parsed = members[link]
         out.append(
-            Candidate(key, parsed, content_hash(parsed.title, parsed.link, parsed.content_html))
+            Candidate(final, parsed, content_hash(parsed.title, parsed.link, parsed.content_html))
         )
     return out, len(entries) - len(out)
+
+
+def _stored_link(stored: Mapping[str, EntryState], key: str, link: str) -> bool:
+    """Whether the vault's entry ``key`` is the article at ``link``."""
+    state = stored.get(key)
+    return state is not None and link_key(state.link) == link
 
 
 def decide(cands: Sequence[Candidate], states: Mapping[str, EntryState]) -> Decision:

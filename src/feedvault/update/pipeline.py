@@ -12,7 +12,7 @@ transaction only inserts the marks.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
@@ -262,9 +262,16 @@ def prepare_entries(
 ) -> Prepared:
     """Decide and clean entries of one feed; each new or changed one is cleaned and
     tokenised for the search index exactly once, here."""
-    cands, _ = candidates(entries)
+    looked_up: dict[str, EntryState] = {}
+
+    def known(asked: Sequence[str]) -> Mapping[str, EntryState]:
+        found = store.entry_states(feed.id, asked)
+        looked_up.update(found)
+        return found
+
+    cands, _ = candidates(entries, known)  # reads the states of the keys it may choose
     keys = tuple(c.key for c in cands)
-    states = store.entry_states(feed.id, keys)
+    states = {k: looked_up[k] for k in keys if k in looked_up}
     decision = decide(cands, states)
     # The read phase ends here: the changed entries' current versions, read after `states`.
     # If another writer adds a version after `states` was read, the store's stale check

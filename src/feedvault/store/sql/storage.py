@@ -280,7 +280,7 @@ class SqlStorage:
         for cond, params in self.db.any_of("e.key", keys):
             rows = self.db.execute(
                 "SELECT e.key, e.id, v.content_hash, e.version_count, e.published_source, "
-                "v.source FROM entries e JOIN versions v ON v.id = (SELECT w.id FROM versions w "
+                "v.source, v.link FROM entries e JOIN versions v ON v.id = (SELECT w.id FROM versions w "
                 "WHERE w.entry_id = e.id AND w.source != 'page' ORDER BY w.seq DESC LIMIT 1) "
                 f"WHERE e.feed_id = ? AND {cond}",
                 (feed_id, *params),
