@@ -58,11 +58,15 @@ def _entry_media(store: Storage, entry_ids: list[int]) -> dict[int, list[MediaLi
     return store.media.links_for_entries(entry_ids) if entry_ids else {}
 
 
-def export_opml(store: Storage, path: Path) -> int:
+def export_opml(store: Storage, path: Path, *, folders: dict[int, str] | None = None) -> int:
+    """The subscriptions (feeds with an http(s) URL) as OPML; ``folders``: feed id ->
+    folder (a user's, ``vault.users.folder_of_feeds``)."""
     from feedvault.archive.opml import OpmlFeed, write_opml
 
+    folders = folders or {}
     subs = [
-        OpmlFeed(title=f.name, xml_url=f.url, html_url=f.site_url, category=None)
+        OpmlFeed(title=f.name, xml_url=f.url, html_url=f.site_url,
+                 category=folders.get(f.id) or None)
         for f in store.list_feeds()
         if f.url and not f.url.startswith("file://")
     ]

@@ -23,6 +23,7 @@ from feedvault.update.pipeline import store_entries
 from feedvault.urls import is_http
 
 Subscribe = Callable[[str, str | None], Feed]  # (feed URL, title): the feed added
+FileUnder = Callable[[dict[str, str | None]], int]  # feed URL -> OPML folder, for a user
 
 BATCH = 500  # entries per transaction
 log = logging.getLogger(__name__)
@@ -49,6 +50,7 @@ class _Target:
     store: Storage
     rules: RuleSet | None
     subscribe: Subscribe
+    file_under: FileUnder | None = None
 
 
 def import_paths(
@@ -58,12 +60,14 @@ def import_paths(
     rules: RuleSet | None,
     subscribe: Subscribe,
     feed_slug: str | None = None,
+    file_under: FileUnder | None = None,
 ) -> ImportResult:
     """Import into ``store``; an OPML subscription is added through ``subscribe`` (the API's
-    add_feed: slugs and URL checks are its business), archive entries through the pipeline."""
+    add_feed: slugs and URL checks are its business), archive entries through the pipeline;
+    ``file_under`` files the OPML feeds in their outline folders (a user's subscriptions)."""
     from feedvault.archive.reader import iter_archive_paths, looks_like_opml
 
-    target = _Target(store, rules, subscribe)
+    target = _Target(store, rules, subscribe, file_under)
 
     for path in paths:
         if not path.exists():
@@ -102,6 +106,8 @@ def _import_opml(target: _Target, path: Path, result: ImportResult) -> None:
             continue
         known.add(sub.xml_url)
         result.subscriptions_added += 1
+    if target.file_under is not None:  # the outline folders, also of feeds already there
+        target.file_under({s.xml_url: s.category for s in subscriptions if s.xml_url in known})
 
 
 def _import_archive_group(

@@ -29,6 +29,7 @@ from feedvault.naming import slug_from_source, slugify, unique_slug
 from feedvault.store import FeedSpec, Storage, open_storage
 
 if TYPE_CHECKING:
+    from feedvault.accounts import Users
     from feedvault.archive.tree import ExportStats
     from feedvault.clean import RuleSet
     from feedvault.fetch.client import Fetcher
@@ -96,6 +97,13 @@ class Vault:
         self.close()
 
     @property
+    def users(self) -> Users:
+        """Accounts and their reading state (feedvault/accounts.py, docs/accounts.md)."""
+        from feedvault.accounts import Users
+
+        return Users(self.store)
+
+    @property
     def rules(self) -> RuleSet:
         return self.updater.rules
 
@@ -115,6 +123,7 @@ class Vault:
         base = slug or slugify(name or "") or slug_from_source(source)
         final_slug = slug or unique_slug(base, self.store.slug_taken)
         feed = self.store.add_feed(FeedSpec(final_slug, name or final_slug, url))
+        self.store.accounts.feed_added(feed.id)  # the users who follow every new feed
         if update:
             self.update([feed.slug])
             feed = self.store.get_feed(feed.slug)
@@ -326,16 +335,23 @@ class Vault:
 
     # ---- import / export ---------------------------------------------------------------
 
-    def import_paths(self, paths: Iterable[str | Path], *, feed: str | None = None) -> ImportResult:
-        """Import archive files, archive trees and OPML files."""
+    def import_paths(
+        self, paths: Iterable[str | Path], *, feed: str | None = None, user: str | None = None
+    ) -> ImportResult:
+        """Import archive files, archive trees and OPML files. An OPML file's folders become
+        the subscription folders of ``user`` (default: the admin user, if any)."""
         from feedvault.importer import import_paths
 
+        owner = user or self.users.opml_user()
+        if user is not None:
+            self.users.get(user)  # an unknown user is one line before anything is imported
         return import_paths(
             self.store,
             [Path(p) for p in paths],
             rules=self.rules,
             subscribe=lambda url, name: self.add_feed(url, name=name, update=False),
             feed_slug=feed,
+            file_under=None if owner is None else (lambda f: self.users.file_feeds(owner, f)),
         )
 
     def export_markdown(
@@ -353,10 +369,13 @@ class Vault:
         files = self.media_files if media else None
         return export_markdown(self.store, Path(root), feeds=feeds, commit=commit, media=files)
 
-    def export_opml(self, path: str | Path) -> int:
+    def export_opml(self, path: str | Path, *, user: str | None = None) -> int:
+        """The subscription list, in the folders of ``user`` (default: the admin user)."""
         from feedvault.exporter import export_opml
 
-        return export_opml(self.store, Path(path))
+        owner = user or self.users.opml_user()
+        folders = None if owner is None else self.users.folder_of_feeds(owner)
+        return export_opml(self.store, Path(path), folders=folders)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,6 +1,6 @@
 """The `feedvault` command: thin wrappers over :mod:`feedvault.vault`, one module per group
-of commands (subscriptions, update, web, browse, changes, archive, media); `args` holds what they
-share, `feedvault.shapes` their `--json` shapes.
+of commands (subscriptions, update, web, browse, changes, archive, media, users); `args` holds
+what they share, `feedvault.shapes` their `--json` shapes.
 
 Imports are lazy so that `feedvault --help` starts fast. A FeedvaultError becomes one line on
 stderr and exit status 1; argparse's usage errors exit with 2.
@@ -12,7 +12,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from feedvault.cli import archive, browse, media, ops, subscriptions, update, web
+from feedvault.cli import archive, browse, media, ops, subscriptions, update, users, web
 from feedvault.cli.args import add_command
 from feedvault.cli.changes import add_changes_parsers
 
@@ -109,6 +109,7 @@ def build_parser() -> argparse.ArgumentParser:
     archive.add_parsers(sub)
     media.add_parsers(sub)
     ops.add_parsers(sub)
+    users.add_parsers(sub)
     return parser
 
 

@@ -22,6 +22,7 @@ from feedvault.search.query import Query
 
 if TYPE_CHECKING:
     from feedvault.search.tokens import IndexFields
+    from feedvault.store.sql.accounts import Accounts
     from feedvault.store.sql.media import MediaCatalog
 
 
@@ -231,3 +232,7 @@ class Storage(Protocol):
     # archived media: files, URLs, the links of versions and snapshots (store/sql/media.py)
     @property
     def media(self) -> MediaCatalog: ...
+
+    # users and their reading state (store/sql/accounts.py)
+    @property
+    def accounts(self) -> Accounts: ...

@@ -4,7 +4,8 @@ Rows go across table by table in primary-key order, as stored: feed state, every
 every version with its raw HTML, every feed document (still compressed, byte for byte),
 the meta settings, the edit and disappearance marks with the state they are noticed
 from (feed_keys, origin_checks), and the media catalog (file rows, URLs, links, snapshots;
-the media files themselves stay in their directory, which both backends can use). Ids are
+the media files themselves stay in their directory, which both backends can use), and the
+accounts with their reading state (users, subscriptions, read marks, stars, labels). Ids are
 kept, so links to ``/entry/<id>`` keep working. The search index is not copied but rebuilt
 at the destination with its own backend's index. With ``verify`` both sides are read back
 and compared by row counts and a SHA-256 over a canonical dump of each table.
@@ -79,8 +80,22 @@ TABLES: tuple[tuple[str, tuple[str, ...], str], ...] = (
         "id",
     ),
     ("snapshot_links", ("snapshot_id", "url_id", "kind"), "snapshot_id, url_id"),
+    (
+        "users",
+        ("id", "name", "name_key", "password", "is_admin", "created_at", "options", "edits_seen"),
+        "id",
+    ),
+    (
+        "subscriptions",
+        ("user_id", "feed_id", "folder", "title", "read_upto", "added_at"),
+        "user_id, feed_id",
+    ),
+    ("read_state", ("user_id", "entry_id", "feed_id", "is_read"), "user_id, entry_id"),
+    ("stars", ("user_id", "entry_id", "starred_at"), "user_id, entry_id"),
+    ("labels", ("user_id", "label", "entry_id"), "user_id, entry_id, label"),
 )  # fmt: skip
-_TEXT_KEYS = frozenset({"sha", "key"})  # compared in byte order (COLLATE "C") on PostgreSQL
+# compared in byte order (COLLATE "C") on PostgreSQL
+_TEXT_KEYS = frozenset({"sha", "key", "label"})
 
 
 @dataclass(frozen=True)
@@ -122,10 +137,12 @@ class _Side:
 
     def rows(self, table: str, columns: Sequence[str], key: str) -> Iterator[tuple[Any, ...]]:
         """Every row in primary-key order (byte order for text keys on both backends)."""
-        coll = ' COLLATE "C"' if not self.sqlite and key in _TEXT_KEYS else ""
         keys = [k.strip() for k in key.split(",")]
+        ordered = ", ".join(  # text keys in byte order, also inside a composite key
+            f'{k} COLLATE "C"' if not self.sqlite and k in _TEXT_KEYS else k for k in keys
+        )
         head = f"SELECT {', '.join(columns)} FROM {table}"
-        tail = f" ORDER BY {key}{coll} LIMIT {PAGE}"
+        tail = f" ORDER BY {ordered} LIMIT {PAGE}"
         at = [columns.index(k) for k in keys]
         last: tuple[Any, ...] | None = None
         while True:
@@ -133,7 +150,7 @@ class _Side:
                 page = self.conn.execute(head + tail)
             else:
                 marks = ", ".join([self.mark] * len(keys))
-                where = f" WHERE ({key}){coll} > ({marks})"
+                where = f" WHERE ({ordered}) > ({marks})"
                 page = self.conn.execute(head + where + tail, last)
             rows = [tuple(r) for r in page.fetchall()]
             if not rows:
@@ -158,7 +175,8 @@ class _Side:
         """Move PostgreSQL's id sequences past the copied ids."""
         if self.sqlite:
             return
-        for table in ("feeds", "entries", "versions", "marks", "media_urls", "snapshots"):
+        for table in ("feeds", "entries", "versions", "marks", "media_urls", "snapshots",
+                      "users"):
             self.conn.execute(
                 f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                 f"coalesce(max(id), 1), max(id) IS NOT NULL) FROM {table}"

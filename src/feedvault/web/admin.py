@@ -27,10 +27,12 @@ MIN_PASSWORD = 8
 
 
 def set_admin_password(vault: Vault, password: str) -> None:
-    """Store the admin password as an scrypt hash (the CLI's `admin set-password`)."""
+    """The password of the admin user ``admin``, made when missing (the CLI's `admin
+    set-password`); the pre-accounts hash in the meta table goes (docs/accounts.md)."""
     if len(password) < MIN_PASSWORD:
         raise UsageError(f"the admin password needs at least {MIN_PASSWORD} characters")
-    vault.store.set_meta(security.PASSWORD_KEY, security.hash_password(password))
+    vault.users.set_password("admin", password, create_admin=True)
+    vault.store.set_meta(security.PASSWORD_KEY, None)
 
 
 def _text(form: FormData, name: str) -> str:

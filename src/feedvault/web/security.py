@@ -1,9 +1,10 @@
 """Passwords, signed session cookies, CSRF tokens and safe redirects, on the standard library.
 
-The admin password is stored as an scrypt hash in the vault's meta table; the session secret
-lives there too, so every worker and every restart signs cookies with the same key. Sessions
-are small JSON objects, HMAC-SHA256 signed and time-limited; CSRF tokens are a per-session
-random value compared in constant time.
+Passwords are the accounts' (feedvault/accounts.py: Argon2id hashes in the users table; the
+scrypt hash the meta table held before accounts became the user ``admin``); the session
+secret lives in the meta table, so every worker and every restart signs cookies with the
+same key. Sessions are small JSON objects, HMAC-SHA256 signed and time-limited; CSRF tokens
+are a per-session random value compared in constant time.
 """
 
 from __future__ import annotations
@@ -49,19 +50,23 @@ def verify_password(password: str, stored: str) -> bool:
     return hmac.compare_digest(got.hex(), digest)
 
 
-def check_admin_password(store: Storage, password: str) -> bool:
-    """True for the stored password, or the FEEDVAULT_ADMIN_PASSWORD secret when set."""
+def check_admin_password(store: Storage, password: str, name: str = "admin") -> bool:
+    """True for the password of the admin user ``name`` (accounts: the password that
+    ``admin set-password`` stored before them became the user ``admin``), or for the
+    FEEDVAULT_ADMIN_PASSWORD secret when set (as ``admin``)."""
+    from feedvault.accounts import Users
+
     if not password:
         return False
     env = os.environ.get(ENV_PASSWORD)
-    if env and hmac.compare_digest(env.encode(), password.encode()):
+    if env and name.casefold() == "admin" and hmac.compare_digest(env.encode(), password.encode()):
         return True
-    stored = store.get_meta(PASSWORD_KEY)
-    return stored is not None and verify_password(password, stored)
+    user = Users(store).authenticate(name, password)
+    return user is not None and user.is_admin
 
 
 def admin_configured(store: Storage) -> bool:
-    return bool(os.environ.get(ENV_PASSWORD)) or store.get_meta(PASSWORD_KEY) is not None
+    return bool(os.environ.get(ENV_PASSWORD)) or store.accounts.count_admins() > 0
 
 
 def session_secret(store: Storage) -> bytes:

@@ -219,6 +219,68 @@ def _v8_media(conn: sqlite3.Connection) -> None:
             conn.execute(statement)
 
 
+# Accounts and per-user reading state (store/sql/accounts.py, docs/accounts.md): read state is
+# a mark per (user, feed) plus exceptions, never a row per entry; ``entries_feed_id`` is the
+# walk above a mark. The meta table's admin password becomes the user ``admin``.
+_ACCOUNTS = """
+CREATE TABLE users (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL,
+    name_key TEXT NOT NULL UNIQUE,
+    password TEXT NOT NULL,
+    is_admin INTEGER NOT NULL DEFAULT 0,
+    created_at INTEGER NOT NULL,
+    options TEXT NOT NULL DEFAULT '{}',
+    edits_seen INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE subscriptions (
+    user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    feed_id INTEGER NOT NULL REFERENCES feeds(id) ON DELETE CASCADE,
+    folder TEXT NOT NULL DEFAULT '',
+    title TEXT,
+    read_upto INTEGER NOT NULL DEFAULT 0,
+    added_at INTEGER NOT NULL,
+    PRIMARY KEY (user_id, feed_id)
+) WITHOUT ROWID;
+CREATE INDEX subscriptions_feed ON subscriptions (feed_id);
+CREATE TABLE read_state (
+    user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    entry_id INTEGER NOT NULL REFERENCES entries(id) ON DELETE CASCADE,
+    feed_id INTEGER NOT NULL,
+    is_read INTEGER NOT NULL CHECK (is_read IN (0, 1)),
+    PRIMARY KEY (user_id, entry_id)
+) WITHOUT ROWID;
+CREATE INDEX read_state_feed ON read_state (user_id, feed_id, is_read);
+CREATE INDEX read_state_entry ON read_state (entry_id);
+CREATE TABLE stars (
+    user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    entry_id INTEGER NOT NULL REFERENCES entries(id) ON DELETE CASCADE,
+    starred_at INTEGER NOT NULL,
+    PRIMARY KEY (user_id, entry_id)
+) WITHOUT ROWID;
+CREATE INDEX stars_entry ON stars (entry_id);
+CREATE TABLE labels (
+    user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    label TEXT NOT NULL,
+    entry_id INTEGER NOT NULL REFERENCES entries(id) ON DELETE CASCADE,
+    PRIMARY KEY (user_id, label, entry_id)
+) WITHOUT ROWID;
+CREATE INDEX labels_entry ON labels (entry_id);
+CREATE INDEX entries_feed_id ON entries (feed_id, id)
+"""
+
+
+def _v9_accounts(conn: sqlite3.Connection) -> None:
+    from feedvault.store.sql.accounts import migrate_admin
+    from feedvault.store.sql.dialect import Db
+    from feedvault.store.sqlite.dialect import SQLITE
+
+    for statement in _ACCOUNTS.split(";"):
+        if statement.strip():
+            conn.execute(statement)
+    migrate_admin(Db(conn, SQLITE))
+
+
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _v1,
     _v2_search,
@@ -228,6 +290,7 @@ MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _v6_leases,
     _v7_merge_policy,
     _v8_media,
+    _v9_accounts,
 ]
 
 
