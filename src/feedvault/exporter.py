@@ -59,8 +59,19 @@ def _entry_media(store: Storage, entry_ids: list[int]) -> dict[int, list[MediaLi
 
 
 def export_opml(store: Storage, path: Path, *, folders: dict[int, str] | None = None) -> int:
-    """The subscriptions (feeds with an http(s) URL) as OPML; ``folders``: feed id ->
-    folder (a user's, ``vault.users.folder_of_feeds``)."""
+    count, data = opml_document(store, folders=folders)
+    try:
+        path.write_bytes(data)
+    except OSError as exc:
+        raise UsageError(f"cannot write {path}: {exc.strerror}") from exc
+    return count
+
+
+def opml_document(
+    store: Storage, *, folders: dict[int, str] | None = None
+) -> tuple[int, bytes]:
+    """The subscriptions (feeds with an http(s) URL) as OPML: how many, and the bytes.
+    ``folders``: feed id -> folder (a user's, ``vault.users.folder_of_feeds``)."""
     from feedvault.archive.opml import OpmlFeed, write_opml
 
     folders = folders or {}
@@ -70,8 +81,4 @@ def export_opml(store: Storage, path: Path, *, folders: dict[int, str] | None = 
         for f in store.list_feeds()
         if f.url and not f.url.startswith("file://")
     ]
-    try:
-        path.write_bytes(write_opml(subs))
-    except OSError as exc:
-        raise UsageError(f"cannot write {path}: {exc.strerror}") from exc
-    return len(subs)
+    return len(subs), write_opml(subs)

@@ -138,7 +138,9 @@ def test_search_chinese_query(page: Any, base_url: str, web_vault: WebVault) -> 
     assert page.problems == []
 
 
-def test_add_feed_as_admin(page: Any, base_url: str, tmp_path: Path) -> None:
+def test_add_feed_as_admin(page: Any, base_url: str, tmp_path: Path,
+                           monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FEEDVAULT_LOCAL_FEEDS_DIR", str(tmp_path))  # else URLs only
     source = tmp_path / "browser-added.xml"
     source.write_text(rss([("b-1", "添加成功的文章", "<p>浏览器里添加</p>",
                             "Thu, 05 Jun 2025 08:00:00 GMT")], "Browser feed"), "utf-8")
@@ -193,3 +195,50 @@ def test_phone_layout(browser: Any, base_url: str, web_vault: WebVault, tmp_path
     assert width <= 390
     shot(page, "11-phone-entry")
     context.close()
+
+
+def test_admin_adds_renames_and_removes_a_feed(page: Any, web_vault: WebVault,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue #18 part 6 in the browser: a server path and a URL that is no feed are refused
+    and leave nothing; a URL is added, renamed, and removed after its confirmation page."""
+    from feedsite import feed_site
+
+    from feedvault.web import create_app
+
+    monkeypatch.setenv("FEEDVAULT_ALLOW_NETWORKS", "127.0.0.0/8")  # read by create_app
+    with feed_site() as site, live_server(create_app(web_vault.db)) as base:
+        url = site.feed("/b.xml", rss([("b-1", "Loopback item", "<p>x</p>",
+                                        "Thu, 05 Jun 2025 08:00:00 GMT")], "Loopback"))
+        page.goto(base + "/admin/login?next=/admin")
+        page.fill("input[name=password]", PASSWORD)
+        page.click("form.stack button")
+        page.wait_for_url("**/admin")
+        for bad, why in (("/etc/passwd", "only http(s) feed URLs"),
+                         (site.url("/missing.xml"), "Nothing was added.")):
+            page.goto(base + "/admin")
+            page.fill("input[name=url]", bad)
+            page.click("form[action='/admin/feeds'] button")
+            assert why in page.locator("p.error").inner_text()
+        page.goto(base + "/admin")
+        assert "passwd" not in page.locator("table.admin-feeds").inner_text()
+        page.fill("input[name=url]", url)
+        page.fill("input[name=slug]", "loop-b")
+        page.click("form[action='/admin/feeds'] button")
+        page.wait_for_url("**/feeds/loop-b")
+        page.goto(base + "/admin/feeds/loop-b")
+        page.fill("input[name=name]", "Loopback renamed")
+        page.click("form[action='/admin/feeds/loop-b'] button")
+        assert page.locator(".flash").inner_text() == "Saved."
+        page.goto(base + "/admin")
+        row = page.locator("table.admin-feeds tr", has_text="Loopback renamed")
+        assert "127.0.0.1" in row.inner_text()
+        shot(page, "12-admin-feeds")
+        row.locator("a", has_text="Remove").click()
+        page.wait_for_url("**/admin/feeds/loop-b/remove")
+        assert "1 entries" in page.locator("main").inner_text()
+        shot(page, "13-admin-remove")
+        page.click("form[action='/admin/feeds/loop-b/remove'] button")
+        page.wait_for_url("**/admin")
+        assert "Removed Loopback renamed (1 entries)." in page.locator(".flash").inner_text()
+        assert page.locator("table.admin-feeds tr", has_text="Loopback renamed").count() == 0
+    assert [p for p in page.problems if "status of 400" not in p] == []  # the two refusals

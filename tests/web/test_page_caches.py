@@ -86,9 +86,10 @@ def _entries(client: TestClient) -> list[Entry]:
 
 
 def test_feed_menu_shows_a_feed_added_by_the_admin_at_once(
-    site: tuple[TestClient, Path], tmp_path: Path
+    site: tuple[TestClient, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     client, _ = site
+    monkeypatch.setenv("FEEDVAULT_LOCAL_FEEDS_DIR", str(tmp_path))  # the web adds URLs only
     assert '<option value="port">' in client.get("/search").text
     csrf = login(client)
     other = tmp_path / "other.xml"
