@@ -111,6 +111,8 @@ def test_admin_set_password(tmp_path: Path, db_url: str) -> None:
     from feedvault.vault import open_vault
     from feedvault.web import security
 
-    with open_vault(db_url) as vault:
-        stored = vault.store.get_meta(security.PASSWORD_KEY)
+    with open_vault(db_url) as vault:  # the password of the user admin (docs/accounts.md)
+        stored = vault.store.accounts.password_hash("admin")
+        assert vault.users.get("admin").is_admin
+        assert security.check_admin_password(vault.store, "a long enough secret")
     assert stored and "a long enough secret" not in stored
