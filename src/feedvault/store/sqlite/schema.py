@@ -221,9 +221,9 @@ def _v8_media(conn: sqlite3.Connection) -> None:
 
 # Accounts and per-user reading state (store/sql/accounts.py, docs/accounts.md): read state is
 # a mark per (user, feed) plus exceptions, never a row per entry; ``entries_feed_id`` is the
-# walk above a mark. The meta table's admin password becomes the user ``admin``.
+# walk above a mark. The meta table's admin password becomes the user ``admin``. Idempotent.
 _ACCOUNTS = """
-CREATE TABLE users (
+CREATE TABLE IF NOT EXISTS users (
     id INTEGER PRIMARY KEY,
     name TEXT NOT NULL,
     name_key TEXT NOT NULL UNIQUE,
@@ -233,7 +233,7 @@ CREATE TABLE users (
     options TEXT NOT NULL DEFAULT '{}',
     edits_seen INTEGER NOT NULL DEFAULT 0
 );
-CREATE TABLE subscriptions (
+CREATE TABLE IF NOT EXISTS subscriptions (
     user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
     feed_id INTEGER NOT NULL REFERENCES feeds(id) ON DELETE CASCADE,
     folder TEXT NOT NULL DEFAULT '',
@@ -242,31 +242,31 @@ CREATE TABLE subscriptions (
     added_at INTEGER NOT NULL,
     PRIMARY KEY (user_id, feed_id)
 ) WITHOUT ROWID;
-CREATE INDEX subscriptions_feed ON subscriptions (feed_id);
-CREATE TABLE read_state (
+CREATE INDEX IF NOT EXISTS subscriptions_feed ON subscriptions (feed_id);
+CREATE TABLE IF NOT EXISTS read_state (
     user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
     entry_id INTEGER NOT NULL REFERENCES entries(id) ON DELETE CASCADE,
     feed_id INTEGER NOT NULL,
     is_read INTEGER NOT NULL CHECK (is_read IN (0, 1)),
     PRIMARY KEY (user_id, entry_id)
 ) WITHOUT ROWID;
-CREATE INDEX read_state_feed ON read_state (user_id, feed_id, is_read);
-CREATE INDEX read_state_entry ON read_state (entry_id);
-CREATE TABLE stars (
+CREATE INDEX IF NOT EXISTS read_state_feed ON read_state (user_id, feed_id, is_read);
+CREATE INDEX IF NOT EXISTS read_state_entry ON read_state (entry_id);
+CREATE TABLE IF NOT EXISTS stars (
     user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
     entry_id INTEGER NOT NULL REFERENCES entries(id) ON DELETE CASCADE,
     starred_at INTEGER NOT NULL,
     PRIMARY KEY (user_id, entry_id)
 ) WITHOUT ROWID;
-CREATE INDEX stars_entry ON stars (entry_id);
-CREATE TABLE labels (
+CREATE INDEX IF NOT EXISTS stars_entry ON stars (entry_id);
+CREATE TABLE IF NOT EXISTS labels (
     user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
     label TEXT NOT NULL,
     entry_id INTEGER NOT NULL REFERENCES entries(id) ON DELETE CASCADE,
     PRIMARY KEY (user_id, label, entry_id)
 ) WITHOUT ROWID;
-CREATE INDEX labels_entry ON labels (entry_id);
-CREATE INDEX entries_feed_id ON entries (feed_id, id)
+CREATE INDEX IF NOT EXISTS labels_entry ON labels (entry_id);
+CREATE INDEX IF NOT EXISTS entries_feed_id ON entries (feed_id, id)
 """
 
 
