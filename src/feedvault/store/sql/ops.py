@@ -1,12 +1,13 @@
 """What operators ask of a vault (`feedvault status`, /metrics, /readyz), once for both
 backends: the backlog of due feeds, the failing ones, who holds which lease, the counts.
 
-Times are the database's clock (``now_s``): leases are stamped with the server's clock on
+Times are the database's clock: leases are stamped with the server's clock on
 PostgreSQL and this machine's on SQLite, and that is the clock they are compared with.
 """
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -41,8 +42,12 @@ class Overview:
 
 
 def _now_ms(db: Db) -> int:
-    row = db.one(f"SELECT {db.dialect.now_s}")
-    return int(row[0]) * 1000
+    """Now on the clock leases are stamped with: the server's (PostgreSQL), or this
+    machine's (SQLite, where ``now_s`` would round to the second)."""
+    if db.dialect.name == "sqlite":
+        return int(time.time() * 1000)
+    row = db.one("SELECT (extract(epoch FROM clock_timestamp()) * 1000)::bigint")
+    return int(row[0])
 
 
 def due_feeds(db: Db) -> int:

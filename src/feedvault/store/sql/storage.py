@@ -630,10 +630,10 @@ class SqlStorage:
                 "SELECT EXISTS (SELECT 1 FROM entries), EXISTS (SELECT 1 FROM search_doc)"
             )
             lost = bool(row[0]) and not bool(row[1])
-        except Exception as exc:
+        except Exception as exc:  # not a fault: this fixed query fails for a missing table
             if self.dialect.to_fault(self, exc) is not None:
                 raise
-            lost = self.dialect.is_driver_error(exc)
+            lost = True
         if lost:
             raise SearchError(REINDEX_HINT)
 
