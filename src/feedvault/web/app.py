@@ -14,9 +14,10 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from feedvault.config import Settings, load_settings
-from feedvault.web import admin, api, atom_routes, changes, health, media, pages, search
+from feedvault.web import admin, api, apidocs, atom_routes, changes, health, media, pages, search
 from feedvault.web.context import HERE, WebState, make_ctx
 from feedvault.web.guard import error_page
+from feedvault.web.httpcache import HttpCaching
 
 # img-src 'self': entry images come from the vault (/media/<sha>), so a reader's browser never
 # contacts the origin; [media] hotlink lets images not archived load from it (HOTLINK_CSP).
@@ -69,7 +70,9 @@ class FeedvaultApp(Starlette):
     hotlink = False  # [media] hotlink: the CSP lets images load from their origin
 
     def build_middleware_stack(self) -> ASGIApp:
-        return SecurityHeaders(super().build_middleware_stack(), security_headers(self.hotlink))
+        # ETag/304 and gzip/br inside the headers (web/httpcache.py); /media left alone
+        return SecurityHeaders(HttpCaching(super().build_middleware_stack()),
+                               security_headers(self.hotlink))
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
@@ -102,7 +105,8 @@ def create_app(db: str | None = None, *, settings: Settings | None = None) -> St
 
     routes = [
         *health.routes,
-        *atom_routes.routes, *search.routes, *changes.routes, *api.routes, *admin.routes,
+        *atom_routes.routes, *search.routes, *changes.routes, *apidocs.routes, *api.routes,
+        *admin.routes,
         *media.routes, *pages.routes,
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]

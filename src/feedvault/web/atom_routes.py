@@ -1,4 +1,4 @@
-"""Atom feeds of the archive's own views: any feed page and any search."""
+"""Atom feeds of the archive's own views: all entries, any feed page and any search."""
 
 from __future__ import annotations
 
@@ -55,6 +55,15 @@ def feed_atom(ctx: Ctx) -> Response:
                          number, len(rows) > PAGE_SIZE)
 
 
+def index_atom(ctx: Ctx) -> Response:
+    """Every feed's entries, newest first: the whole archive as one subscription."""
+    number = page_number(ctx.request.query_params.get("page"))
+    rows = ctx.vault.entries(None, limit=PAGE_SIZE + 1, offset=(number - 1) * PAGE_SIZE)
+    return atom_response(ctx, f"feedvault: {ctx.t('all_entries')}", rows[:PAGE_SIZE], "/", {},
+                         number, len(rows) > PAGE_SIZE)
+
+
 routes = [
+    Route("/index.atom", feed_reader(index_atom), name="index_atom"),
     Route("/feeds/{slug}.atom", feed_reader(feed_atom), name="feed_atom"),
 ]
