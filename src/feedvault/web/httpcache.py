@@ -205,9 +205,9 @@ class HttpCaching:
             if encoding is not None and len(body) >= self.min_size:
                 body = compress(body, encoding)
                 headers["content-encoding"] = encoding
-                etag = headers.get("etag")
-                if etag and not etag.startswith("W/"):  # a strong one names these bytes only
-                    headers["etag"] = "W/" + etag
+                strong = headers.get("etag")
+                if strong and not strong.startswith("W/"):  # it names these bytes only
+                    headers["etag"] = "W/" + strong
         headers["content-length"] = str(len(body))
         await send({"type": "http.response.start", "status": status, "headers": headers.raw})
         await send({"type": "http.response.body", "body": body})
