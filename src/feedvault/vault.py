@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from feedvault.search.query import Query
     from feedvault.update.media import MediaResult, VerifyReport
     from feedvault.update.pipeline import UpdateResult
+    from feedvault.update.reparse import ReparseReport
     from feedvault.update.updater import Updater
 
 
@@ -332,6 +333,15 @@ class Vault:
             self.store.rewrite_clean(batch)
             total += len(batch)
         return total
+
+    def reparse(self, feed: str | None = None, *, dry_run: bool = False) -> ReparseReport:
+        """Re-read stored feed documents with today's parser; corrections become new
+        versions (source "reparse") and corrected entry fields, recorded in meta."""
+        from feedvault.timeutil import now_utc
+        from feedvault.update.reparse import reparse
+
+        feeds = [self.store.get_feed(feed)] if feed else self.store.list_feeds()
+        return reparse(self.store, feeds, now=now_utc(), rules=self.rules, dry_run=dry_run)
 
     # ---- import / export ---------------------------------------------------------------
 

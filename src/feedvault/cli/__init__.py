@@ -12,7 +12,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from feedvault.cli import archive, browse, media, ops, subscriptions, update, users, web
+from feedvault.cli import archive, browse, media, ops, reparse, subscriptions, update, users, web
 from feedvault.cli.args import add_command
 from feedvault.cli.changes import add_changes_parsers
 
@@ -109,6 +109,7 @@ def build_parser() -> argparse.ArgumentParser:
     archive.add_parsers(sub)
     media.add_parsers(sub)
     ops.add_parsers(sub)
+    reparse.add_parsers(sub)
     users.add_parsers(sub)
     return parser
 

@@ -133,6 +133,23 @@ class StaleBatch(Exception):
 
 
 @dataclass(frozen=True, slots=True)
+class ReparseFix:
+    """One entry corrected by re-reading its stored feed document (update/reparse.py):
+    ``version`` (source "reparse") is added after the entry's versions, never in place of
+    one; the entry fields are set as given. Skipped when the entry no longer has
+    ``version_count`` versions (another writer came in between)."""
+
+    entry_id: int
+    version_count: int
+    version: NewVersion | None
+    document_sha: str | None
+    published: datetime
+    published_source: str
+    updated: datetime | None
+    author: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class UpdateCounts:
     new: int
     changed: int
@@ -177,6 +194,9 @@ class Storage(Protocol):
     # entries
     def entry_states(self, feed_id: int, keys: Sequence[str]) -> dict[str, EntryState]: ...
     def apply_update(self, feed_id: int, batch: UpdateBatch) -> UpdateCounts: ...
+    def apply_reparse(
+        self, feed_id: int, fixes: Sequence[ReparseFix], at: datetime, record: str
+    ) -> int: ...
     def apply_feed_states(
         self, states: Sequence[tuple[int, datetime, FeedStateUpdate]]
     ) -> None:

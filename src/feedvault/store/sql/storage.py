@@ -28,6 +28,7 @@ from feedvault.store.base import (
     FeedStateUpdate,
     NewEntry,
     NewVersion,
+    ReparseFix,
     SearchHitRef,
     StaleBatch,
     UpdateBatch,
@@ -280,8 +281,9 @@ class SqlStorage:
         for cond, params in self.db.any_of("e.key", keys):
             rows = self.db.execute(
                 "SELECT e.key, e.id, v.content_hash, e.version_count, e.published_source, "
-                "v.source, v.link FROM entries e JOIN versions v ON v.id = (SELECT w.id FROM versions w "
-                "WHERE w.entry_id = e.id AND w.source != 'page' ORDER BY w.seq DESC LIMIT 1) "
+                "v.source, v.link FROM entries e JOIN versions v ON v.id = "
+                "(SELECT w.id FROM versions w WHERE w.entry_id = e.id AND w.source != 'page' "
+                "ORDER BY w.seq DESC LIMIT 1) "
                 f"WHERE e.feed_id = ? AND {cond}",
                 (feed_id, *params),
             )
@@ -369,6 +371,60 @@ class SqlStorage:
         return UpdateCounts(
             len(batch.new_entries), len(edits), len(batch.unchanged_ids) + skipped
         )
+
+    def apply_reparse(
+        self, feed_id: int, fixes: Sequence[ReparseFix], at: datetime, record: str
+    ) -> int:
+        """Write reparse corrections of one feed in one transaction, with ``record`` (what
+        changed, JSON) kept in meta as ``reparse:<feed id>:<ms>``. Versions are only added;
+        last_seen, the feed's state and the marks are left alone (nothing was fetched).
+        Returns how many fixes were written."""
+        at_ms = to_ms(at)
+        db = self.db
+        indexed: list[IndexRow] = []
+        fields: list[IndexFields | None] = []
+        with self.transaction():
+            if self.dialect.lock_feed is not None:
+                db.execute(self.dialect.lock_feed, (feed_id,))
+            for fix in fixes:
+                row = db.one(
+                    "SELECT e.version_count, v.title, v.text FROM entries e JOIN versions v "
+                    "ON v.id = e.current_version WHERE e.id = ? AND e.feed_id = ?",
+                    (fix.entry_id, feed_id),
+                )
+                if row is None or int(row[0]) != fix.version_count:
+                    continue
+                title, text, index = str(row[1]), str(row[2]), None
+                if fix.version is not None:
+                    seq = fix.version_count + 1
+                    version_id = db.one(
+                        _NEXT_VERSION_SQL,
+                        self._version_row(fix.entry_id, seq, at_ms, fix.version, fix.document_sha),
+                    )[0]
+                    db.execute(
+                        "UPDATE entries SET current_version = ?, version_count = ? WHERE id = ?",
+                        (version_id, seq, fix.entry_id),
+                    )
+                    title, text, index = fix.version.title, fix.version.text, fix.version.index
+                db.execute(
+                    "UPDATE entries SET published = ?, published_source = ?, updated = ?, "
+                    "author = ? WHERE id = ?",
+                    (
+                        to_ms(fix.published), fix.published_source, _ms(fix.updated),
+                        None if fix.author is None else self.dialect.text(fix.author),
+                        fix.entry_id,
+                    ),
+                )
+                indexed.append((fix.entry_id, feed_id, to_ms(fix.published), title, text))
+                fields.append(index)
+            self._index_rows(indexed, fields)
+            db.execute(
+                "INSERT INTO meta (key, value) VALUES (?, ?) "
+                "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                (f"reparse:{feed_id}:{at_ms}", self.dialect.text(record)),
+            )
+        self._after_index(len(indexed))
+        return len(indexed)
 
     def _store_document(self, feed_id: int, batch: UpdateBatch, seen: int) -> str | None:
         doc = batch.document
