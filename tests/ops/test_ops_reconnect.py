@@ -176,3 +176,26 @@ def test_serve_post_during_outage_is_503(served: tuple[str, str, PgProxy, Vault]
         assert r.status_code == 503
         proxy.up()
         assert client.get("/api/feeds").status_code == 200
+
+
+def test_connections_are_named_and_prepare_threshold_is_settable(
+    pg_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """application_name=feedvault unless the URL names one; PgBouncer < 1.21 in
+    transaction mode needs FEEDVAULT_PG_PREPARE_THRESHOLD=off."""
+    from feedvault.errors import UsageError
+
+    with open_vault(settings=_settings(pg_url)) as vault:
+        conn = vault.store.conn  # type: ignore[attr-defined]
+        assert conn.execute("SHOW application_name").fetchone()[0] == "feedvault"
+        assert conn.prepare_threshold == 5
+    monkeypatch.setenv("FEEDVAULT_PG_PREPARE_THRESHOLD", "off")
+    with open_vault(settings=_settings(named(pg_url, "mine"))) as vault:
+        conn = vault.store.conn  # type: ignore[attr-defined]
+        assert conn.execute("SHOW application_name").fetchone()[0] == "mine"
+        assert conn.prepare_threshold is None
+        vault.store.reconnect()  # type: ignore[attr-defined]
+        assert vault.store.conn.prepare_threshold is None  # type: ignore[attr-defined]
+    monkeypatch.setenv("FEEDVAULT_PG_PREPARE_THRESHOLD", "sometimes")
+    with pytest.raises(UsageError, match="FEEDVAULT_PG_PREPARE_THRESHOLD"):
+        open_vault(settings=_settings(pg_url))

@@ -10,6 +10,7 @@ clock. Like SqliteStorage it is not shared between threads.
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
@@ -18,7 +19,7 @@ import psycopg
 import psycopg.conninfo
 from psycopg.rows import TupleRow
 
-from feedvault.errors import ConnectionLost, StorageError
+from feedvault.errors import ConnectionLost, StorageError, UsageError
 from feedvault.models import Feed
 from feedvault.store.guard import translating
 from feedvault.store.postgres import faults, leases, schema, search_index
@@ -63,7 +64,10 @@ class PostgresStorage(SqlStorage):
     def _connect(self) -> Conn:
         named = "application_name" in psycopg.conninfo.conninfo_to_dict(self.url)
         extra: dict[str, Any] = {} if named else {"application_name": "feedvault"}
-        return psycopg.connect(self.url, autocommit=True, connect_timeout=10, **extra)
+        threshold = prepare_threshold()
+        conn = psycopg.connect(self.url, autocommit=True, connect_timeout=10, **extra)
+        conn.prepare_threshold = threshold
+        return conn
 
     def reconnect(self) -> None:
         """A new connection in place of a lost one (a server restart, a failover), for
@@ -157,6 +161,23 @@ class PostgresStorage(SqlStorage):
 
     def _migrate_changes(self, conn: Any) -> None:
         schema.migrate_changes(conn)
+
+
+def prepare_threshold() -> int | None:
+    """FEEDVAULT_PG_PREPARE_THRESHOLD: after how many runs psycopg prepares a statement on
+    the server (its default, 5); ``off`` never does, for PgBouncer in transaction mode
+    before 1.21 (server-side prepared statements are session state)."""
+    value = os.environ.get("FEEDVAULT_PG_PREPARE_THRESHOLD", "").strip().lower()
+    if not value:
+        return 5
+    if value in ("off", "none", "no"):
+        return None
+    try:
+        return max(0, int(value))
+    except ValueError:
+        raise UsageError(
+            f"FEEDVAULT_PG_PREPARE_THRESHOLD must be a number or 'off', not {value!r}"
+        ) from None
 
 
 def _safe(url: str) -> str:
