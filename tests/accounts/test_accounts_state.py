@@ -199,7 +199,11 @@ def test_stars_and_labels(vault: Vault) -> None:
     assert vault.users.labels("u") == []
 
 
-def test_river_pages_and_scopes(vault: Vault) -> None:
+@pytest.mark.parametrize("walk", [2000, 2])  # the first walk finds the page, or not
+def test_river_pages_and_scopes(vault: Vault, walk: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    import feedvault.store.sql.accounts
+
+    monkeypatch.setattr(feedvault.store.sql.accounts, "WALK", walk)
     _feed(vault, "a", 0)
     _feed(vault, "b", 0)
     vault.users.add("u", PW)
@@ -269,6 +273,11 @@ def test_an_edit_is_unread_again_only_for_who_asked(vault: Vault) -> None:
     vault.store.apply_update(feed.id, batch(later(90), changed=[
         (ids[1], version("a1 corrected", "other"), None)]))
     assert [i.entry_id for i in vault.users.river("u").items] == [ids[1]]
+    vault.store.apply_update(feed.id, batch(later(120), changed=[
+        (ids[0], version("a0 corrected twice", "newer text"), None)]))
+    with vault.store.read_snapshot():  # no write inside a read snapshot: caught up after it
+        assert vault.users.unread_counts("u")["a"] in (1, 2)
+    assert vault.users.unread_counts("u") == {"a": 2}
 
 
 def test_removing_a_feed_or_a_user_removes_their_state(vault: Vault) -> None:

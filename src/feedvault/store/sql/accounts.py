@@ -26,6 +26,7 @@ from feedvault.store.sql.dialect import Db
 from feedvault.timeutil import from_ms, to_ms
 
 Cursor = tuple[int, int]  # (published ms, entry id) of the last item a river page showed
+WALK = 2000  # entries of the vault an unread river page looks through before it plans again
 
 
 @dataclass(frozen=True, slots=True)
@@ -404,12 +405,14 @@ class Accounts:
 
     def catch_up(self, user_id: int) -> int:
         """For a user with ``unread_on_edit``: the entries edited since the last look become
-        unread again. Returns how many; writes only when there is something to do."""
+        unread again. Returns how many; writes only when there is something to do. Every
+        read of state runs it first; a page that reads inside ``read_snapshot`` (SQLite: one
+        open read transaction, where it is skipped) calls it before."""
         row = self.db.one(
             "SELECT u.options, u.edits_seen, (SELECT coalesce(max(id), 0) FROM marks) "
             "FROM users u WHERE u.id = ?", (user_id,))
-        if row is None or self.read_only:
-            return 0
+        if row is None or self.read_only or getattr(self.db.conn, "in_transaction", False) is True:
+            return 0  # SQLite inside a read snapshot: the caller catches up before it
         options, seen, newest = json.loads(row[0]), int(row[1]), int(row[2])
         if newest <= seen:
             return 0
@@ -543,6 +546,22 @@ class Accounts:
             "FROM subscriptions s JOIN entries e ON e.feed_id = s.feed_id "
             "LEFT JOIN read_state x ON x.user_id = s.user_id AND x.entry_id = e.id "
         )
+        if unread_only and feed_id is None:
+            # first the vault's next WALK entries in order (the index on published): where
+            # the unread are among the newest, as they are, the page is there
+            walk = (
+                "SELECT w.id, w.feed_id, w.published, w.id > s.read_upto, x.is_read, "
+                "(SELECT 1 FROM stars st WHERE st.user_id = s.user_id AND st.entry_id = w.id) "
+                f"FROM (SELECT e.id, e.feed_id, e.published FROM entries e WHERE 1 = 1{page} "
+                f"ORDER BY e.published {order}, e.id {order} LIMIT {WALK}) w "
+                f"JOIN subscriptions s ON s.feed_id = w.feed_id AND {scope} "
+                "LEFT JOIN read_state x ON x.user_id = s.user_id AND x.entry_id = w.id "
+                "WHERE (w.id > s.read_upto AND x.is_read IS NULL) OR x.is_read = 0 "
+                f"ORDER BY w.published {order}, w.id {order} LIMIT ?"
+            )
+            rows = self.db.all(walk, [*page_params, *params, limit + 1])
+            if len(rows) > limit:
+                return _page(rows, limit)
         if unread_only:
             # the unread above each mark, and the exceptions below it, as two index walks
             sql = (
