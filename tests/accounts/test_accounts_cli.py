@@ -78,3 +78,19 @@ def test_user_add_in_a_process(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     with open_vault(settings=Settings(db=db)) as vault:
         assert vault.users.authenticate("eve", "a long enough secret") is not None
+
+
+def test_import_and_export_opml_for_a_user(db_url: str, tmp_path: Path,
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    opml = tmp_path / "in.opml"
+    opml.write_text('<opml version="2.0"><body><outline text="World">'
+                    '<outline type="rss" text="A" xmlUrl="http://127.0.0.1:9/a.xml"/>'
+                    '</outline></body></opml>')
+    assert _run(db_url, "a long enough secret\n", "user", "add", "zoe", "--password-stdin",
+                monkeypatch=monkeypatch) == 0
+    assert _run(db_url, "", "import", str(opml), "--user", "zoe", monkeypatch=monkeypatch) == 0
+    out = tmp_path / "out.opml"
+    assert _run(db_url, "", "export", "opml", str(out), "--user", "zoe",
+                monkeypatch=monkeypatch) == 0
+    assert b'<outline text="World" title="World">' in out.read_bytes()
+    assert _run(db_url, "", "import", str(opml), "--user", "nobody", monkeypatch=monkeypatch) == 1

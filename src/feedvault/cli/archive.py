@@ -16,6 +16,8 @@ def add_parsers(sub: Any) -> None:
     p = add_command(sub, "import", cmd_import, "import archive files or trees and OPML files")
     p.add_argument("paths", nargs="+", metavar="PATH")
     p.add_argument("--feed", metavar="SLUG", help="put all archive files into this feed")
+    p.add_argument("--user", metavar="NAME",
+                   help="whose folders an OPML file's categories become (default: admin)")
     p.add_argument("--json", action="store_true")
 
     p = add_command(
@@ -56,6 +58,7 @@ def add_parsers(sub: Any) -> None:
     q.add_argument("--json", action="store_true")
     q = add_command(exp, "opml", cmd_export_opml, "the subscription list as OPML", reading=True)
     q.add_argument("file", metavar="FILE")
+    q.add_argument("--user", metavar="NAME", help="whose folders to write (default: admin)")
     for name, handler, text in (
         ("warc", cmd_export_warc, "feed documents, archived media and page snapshots as WARC 1.1"),
         ("wacz", cmd_export_wacz, "the WARC packaged with its index and pages list (WACZ)"),
@@ -70,7 +73,7 @@ def add_parsers(sub: Any) -> None:
 
 
 def cmd_import(vault: Vault, args: argparse.Namespace) -> int:
-    result = vault.import_paths(args.paths, feed=args.feed)
+    result = vault.import_paths(args.paths, feed=args.feed, user=args.user)
     if args.json:
         print_json(result.as_dict())
     else:
@@ -124,7 +127,7 @@ def cmd_export_markdown(vault: Vault, args: argparse.Namespace) -> int:
 
 
 def cmd_export_opml(vault: Vault, args: argparse.Namespace) -> int:
-    count = vault.export_opml(args.file)
+    count = vault.export_opml(args.file, user=args.user)
     print(f"wrote {count} subscriptions to {args.file}")
     return 0
 
