@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from feedvault.clean.entry import clean_entry
 from feedvault.errors import ParseError
 from feedvault.parse import parse_feed
 
@@ -49,3 +50,17 @@ def test_microsoft_cdf_is_refused_with_its_name() -> None:
         b"</ITEM></CHANNEL>"
     with pytest.raises(ParseError, match="Microsoft CDF channel, not supported"):
         parse_feed(data)
+
+
+def test_youtube_media_description_is_the_content() -> None:
+    data = (
+        b'<feed xmlns="http://www.w3.org/2005/Atom" xmlns:media="http://search.yahoo.com/mrss/">'
+        b"<title>yt</title><entry><id>yt:video:1</id><title>v</title>"
+        b'<link rel="alternate" href="https://127.0.0.1/watch?v=1"/><media:group>'
+        b'<media:content url="https://127.0.0.1/v/1" type="application/x-shockwave-flash"/>'
+        b"<media:description>Line one &lt;b&gt;\n\nLine two</media:description>"
+        b"</media:group></entry></feed>"
+    )
+    entry = parse_feed(data).entries[0]
+    assert clean_entry(entry.content_html).text == "Line one <b>\n\nLine two"
+    assert entry.enclosures == ("https://127.0.0.1/v/1",)

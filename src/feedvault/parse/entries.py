@@ -38,7 +38,10 @@ RDF_ABOUT = "{http://www.w3.org/1999/02/22-rdf-syntax-ns#}about"
 _PUBLISHED = ("pubDate", "published", "issued", "dcterms:issued", "created", "dcterms:created")
 _UPDATED = ("updated", "modified", "dcterms:modified")
 _CONTENT = ("content:encoded", "content", "xhtml:body", "xhtml:div", "fullitem")
-_SUMMARY = ("description", "summary", "dc:description", "dcterms:abstract", "itunes:summary")
+_SUMMARY = (
+    "description", "summary", "dc:description", "dcterms:abstract", "itunes:summary",
+    "media:description",  # YouTube's only text, inside media:group
+)
 _HTML_KEYS = frozenset({"description", "content:encoded", "fullitem", "itunes:summary"})
 AUTHOR_KEYS = ("author", "dc:creator", "itunes:author", "media:credit")
 _WANTED = frozenset(
@@ -88,10 +91,12 @@ def read_entry(item: etree._Element, ctx: Context) -> ParsedEntry:
             if child.get("url"):
                 enclosures.append(child.get("url", "").strip())
         elif k == "media:group":
-            enclosures.extend(
-                c.get("url", "").strip() for c in child
-                if isinstance(c.tag, str) and key(c.tag) in _MEDIA_URLS and c.get("url")
-            )
+            for c in child:
+                ck = key(c.tag) if isinstance(c.tag, str) else ""
+                if ck in _MEDIA_URLS and c.get("url"):
+                    enclosures.append(c.get("url", "").strip())
+                elif ck == "media:description":
+                    found.setdefault(ck, c)
         elif k == "feedburner:origEnclosureLink":
             if child.text and child.text.strip():
                 enclosures.insert(0, child.text.strip())  # the original, not the proxy
@@ -146,6 +151,8 @@ def read_content(el: etree._Element, atom: bool) -> str:
     always HTML and the clean stage keeps its characters."""
     kind = (el.get("type") or "").lower()
     k = key(el.tag)
+    if k == "media:description":  # Media RSS: type="plain" unless it says "html"
+        return inner_markup(el).strip() if kind == "html" else text_html(element_text(el).strip())
     if kind == "xhtml":
         return xhtml_content(el).strip()
     if kind == "application/xhtml+xml" or k.startswith("xhtml:"):
