@@ -215,7 +215,7 @@ class _Run:
             if fid not in on:
                 continue
             try:
-                enclosures = self._item_enclosures(vid) if fid in with_enclosures else ()
+                enclosures = self._item_enclosures(vid, fid) if fid in with_enclosures else ()
                 refs = image_refs(raw, link, enclosures=enclosures, shown=html)
             except Exception as exc:  # never one version's HTML stopping the rest
                 log_unexpected(log, f"version {vid}: image references: {one_line(exc)}", exc)
@@ -229,7 +229,7 @@ class _Run:
         # under `run` their leases are this worker's): the next scan starts above it
         self.media.mark_feeds_scanned(ids, top)
 
-    def _item_enclosures(self, version_id: int) -> Sequence[str]:
+    def _item_enclosures(self, version_id: int, feed_id: int) -> Sequence[str]:
         """The enclosure URLs of a version's item, read back from the feed document it
         came from (versions keep no enclosures of their own); a few documents cached."""
         from feedvault.decide.decider import candidates
@@ -245,7 +245,9 @@ class _Run:
             try:
                 parsed = parse_feed(self.store.get_document(sha), url=url,
                                     content_type=content_type)
-                found, _ = candidates(parsed.entries)
+                found, _ = candidates(  # keyed as stored (items sharing a guid)
+                    parsed.entries, lambda keys: self.store.entry_states(feed_id, keys)
+                )
                 self.documents[sha] = {c.key: c.parsed.enclosures for c in found}
             except FeedvaultError as exc:
                 log.warning("media: enclosures of document %s: %s", sha[:12], one_line(exc))
