@@ -446,10 +446,16 @@ class Updater:
         fetched: queue.SimpleQueue[tuple[FetchRequest, FetchResult | FetchError] | None]
         fetched = queue.SimpleQueue()
         failure: list[BaseException] = []
+        abandoned = threading.Event()  # the writer failed (the database went away)
+
+        def received_one(req: FetchRequest, outcome: FetchResult | FetchError) -> None:
+            if abandoned.is_set():  # start no more fetches nobody will store
+                raise _Abandoned
+            fetched.put((req, outcome))
 
         def fetch_all() -> None:
             try:
-                self.fetcher.fetch_many(requests, lambda r, o: fetched.put((r, o)), stop=stop)
+                self.fetcher.fetch_many(requests, received_one, stop=stop)
             except BaseException as exc:  # re-raised on the calling thread below
                 failure.append(exc)
             finally:
@@ -462,8 +468,12 @@ class Updater:
 
         thread = threading.Thread(target=fetch_all, name="feedvault-fetch", daemon=True)
         thread.start()
-        for feed, doc, prepared in pool.run(self._worth_a_worker(received(), done), now_utc):
-            done(self._guarded(feed, self._commit_prepared, feed, doc, prepared))
+        try:
+            for feed, doc, prepared in pool.run(self._worth_a_worker(received(), done), now_utc):
+                done(self._guarded(feed, self._commit_prepared, feed, doc, prepared))
+        except BaseException:
+            abandoned.set()
+            raise
         thread.join()
         if failure:
             raise failure[0]
@@ -501,6 +511,10 @@ class Updater:
             http=exchanges_json(outcome.exchanges),
         )
 
+
+
+class _Abandoned(Exception):
+    """Stops the fetching thread once the writer has given up on this update."""
 
 
 def _log_failure(feed: Feed, exc: Exception, message: str) -> None:
