@@ -86,17 +86,17 @@ def users(vault: Vault, feeds: int) -> None:
     reader = vault.users.add("reader", "benchmark password")
     fresh = vault.users.add("fresh", "benchmark password")
     with vault.store.transaction():
-        tops = {int(f): [int(i) for i in ids.split(",")] if ids else []
-                for f, ids in _feed_ids(vault)}
+        counts, tops = _feed_ids(vault)
         subs, fresh_subs, exceptions = [], [], []
         for feed_id in range(1, feeds + 1):
             ids = tops.get(feed_id, [])
             keep = rng.randrange(0, 61)
             mark = ids[-keep - 1] if len(ids) > keep else 0
-            subs.append((reader.id, feed_id, f"folder {feed_id % FOLDERS}", mark, T0))
-            fresh_subs.append((fresh.id, feed_id, f"folder {feed_id % FOLDERS}", 0, T0))
+            covered = counts.get(feed_id, 0) - sum(1 for i in ids if i > mark)
+            subs.append((reader.id, feed_id, f"folder {feed_id % FOLDERS}", mark, covered, T0))
+            fresh_subs.append((fresh.id, feed_id, f"folder {feed_id % FOLDERS}", 0, 0, T0))
         db.executemany("INSERT INTO subscriptions (user_id, feed_id, folder, read_upto, "
-                       "added_at) VALUES (?, ?, ?, ?, ?)", subs + fresh_subs)
+                       "read_count, added_at) VALUES (?, ?, ?, ?, ?, ?)", subs + fresh_subs)
         marks = {s[1]: s[3] for s in subs}
         above = [(f, i) for f, ids in tops.items() for i in ids if i > marks[f]]
         below = [(f, i) for f, ids in tops.items() for i in ids[-300:] if i <= marks[f]]
@@ -106,18 +106,18 @@ def users(vault: Vault, feeds: int) -> None:
             exceptions.append((reader.id, i, f, 0))
         db.executemany("INSERT INTO read_state (user_id, entry_id, feed_id, is_read) "
                        "VALUES (?, ?, ?, ?)", exceptions)
-        stars = rng.sample(range(1, sum(len(v) for v in tops.values()) + 1), 1000)
+        stars = rng.sample(range(1, sum(counts.values()) + 1), 1000)
         db.executemany("INSERT INTO stars (user_id, entry_id, starred_at) VALUES (?, ?, ?)",
                        [(reader.id, s, T0) for s in stars])
 
 
-def _feed_ids(vault: Vault) -> list[tuple[int, str]]:
-    """Each feed's entry ids, comma-joined, in id order (the newest 400 are enough)."""
+def _feed_ids(vault: Vault) -> tuple[dict[int, int], dict[int, list[int]]]:
+    """Each feed's number of entries, and its newest 400 entry ids in id order."""
     db = vault.store.accounts.db
     out: dict[int, list[int]] = {}
     for f, i in db.all("SELECT feed_id, id FROM entries ORDER BY feed_id, id"):
         out.setdefault(int(f), []).append(int(i))
-    return [(f, ",".join(map(str, ids[-400:]))) for f, ids in out.items()]
+    return {f: len(ids) for f, ids in out.items()}, {f: ids[-400:] for f, ids in out.items()}
 
 
 def timed(fn: Callable[[], object], runs: int) -> tuple[float, float]:

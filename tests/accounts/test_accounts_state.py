@@ -310,3 +310,29 @@ def test_follow_new_follows_feeds_added_later(vault: Vault) -> None:
     assert vault.users.subscriptions("v") == []
     _feed(vault, "x", 2)
     assert vault.users.unread_counts("u") == {"x": 2}
+
+
+def test_entry_counts_follow_inserts_and_removals(vault: Vault) -> None:
+    """The per-feed entry counts that unread counts read agree with the entries."""
+    _feed(vault, "a", 0)
+    _feed(vault, "b", 0)
+    vault.users.add("u", PW)
+    vault.users.follow("u", "a")
+    vault.users.follow("u", "b")
+    _feed(vault, "a", 3)
+    _feed(vault, "b", 4)
+    _feed(vault, "a", 2, start=10)
+    db = vault.store.accounts.db
+
+    def counts() -> dict[int, int]:
+        return {int(f): int(n) for f, n in db.all("SELECT feed_id, entries FROM feed_counts")}
+
+    real = {int(f): int(n) for f, n in db.all(
+        "SELECT feed_id, count(*) FROM entries GROUP BY feed_id")}
+    assert counts() == real
+    assert vault.users.unread_counts("u") == {"a": 5, "b": 4}
+    vault.users.mark_feed_read("u", "a", upto_id=_ids(vault, "a")[2])
+    assert vault.users.unread_counts("u") == {"a": 2, "b": 4}
+    vault.remove_feed("b")
+    assert counts() == {vault.feed("a").id: 5}
+    assert vault.users.unread_counts("u") == {"a": 2}

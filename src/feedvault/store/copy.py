@@ -5,7 +5,8 @@ every version with its raw HTML, every feed document (still compressed, byte for
 the meta settings, the edit and disappearance marks with the state they are noticed
 from (feed_keys, origin_checks), and the media catalog (file rows, URLs, links, snapshots;
 the media files themselves stay in their directory, which both backends can use), and the
-accounts with their reading state (users, subscriptions, read marks, stars, labels). Ids are
+accounts with their reading state (users, subscriptions, read marks, stars, labels; the
+entry counts per feed are made by the destination's triggers). Ids are
 kept, so links to ``/entry/<id>`` keep working. The search index is not copied but rebuilt
 at the destination with its own backend's index. With ``verify`` both sides are read back
 and compared by row counts and a SHA-256 over a canonical dump of each table.
@@ -87,7 +88,7 @@ TABLES: tuple[tuple[str, tuple[str, ...], str], ...] = (
     ),
     (
         "subscriptions",
-        ("user_id", "feed_id", "folder", "title", "read_upto", "added_at"),
+        ("user_id", "feed_id", "folder", "title", "read_upto", "read_count", "added_at"),
         "user_id, feed_id",
     ),
     ("read_state", ("user_id", "entry_id", "feed_id", "is_read"), "user_id, entry_id"),

@@ -238,6 +238,7 @@ CREATE TABLE IF NOT EXISTS subscriptions (
     folder TEXT NOT NULL DEFAULT '',
     title TEXT,
     read_upto BIGINT NOT NULL DEFAULT 0,
+    read_count BIGINT NOT NULL DEFAULT 0,
     added_at BIGINT NOT NULL,
     PRIMARY KEY (user_id, feed_id)
 );
@@ -265,19 +266,45 @@ CREATE TABLE IF NOT EXISTS labels (
     PRIMARY KEY (user_id, label, entry_id)
 );
 CREATE INDEX IF NOT EXISTS labels_entry ON labels (entry_id);
-CREATE INDEX IF NOT EXISTS entries_feed_id ON entries (feed_id, id)
+CREATE INDEX IF NOT EXISTS entries_feed_id ON entries (feed_id, id);
+CREATE TABLE IF NOT EXISTS feed_counts (
+    feed_id BIGINT PRIMARY KEY REFERENCES feeds(id) ON DELETE CASCADE,
+    entries BIGINT NOT NULL
+)
 """
+# Each feed's number of entries, kept per statement as entries come and go (a COPY or a
+# feed's removal is one update per feed, not one per row); unread counts read it.
+_COUNT_TRIGGERS = (
+    "CREATE OR REPLACE FUNCTION feedvault_count_entries() RETURNS trigger LANGUAGE plpgsql "
+    "AS $$ BEGIN IF TG_OP = 'INSERT' THEN "
+    "INSERT INTO feed_counts (feed_id, entries) SELECT feed_id, count(*) FROM new_rows "
+    "GROUP BY feed_id ON CONFLICT (feed_id) DO UPDATE "
+    "SET entries = feed_counts.entries + excluded.entries; "
+    "ELSE UPDATE feed_counts c SET entries = c.entries - g.n FROM (SELECT feed_id, "
+    "count(*) AS n FROM old_rows GROUP BY feed_id) g WHERE c.feed_id = g.feed_id; "
+    "END IF; RETURN NULL; END $$",
+    "DROP TRIGGER IF EXISTS entries_counted ON entries",
+    "CREATE TRIGGER entries_counted AFTER INSERT ON entries REFERENCING NEW TABLE AS new_rows "
+    "FOR EACH STATEMENT EXECUTE FUNCTION feedvault_count_entries()",
+    "DROP TRIGGER IF EXISTS entries_uncounted ON entries",
+    "CREATE TRIGGER entries_uncounted AFTER DELETE ON entries REFERENCING OLD TABLE AS old_rows "
+    "FOR EACH STATEMENT EXECUTE FUNCTION feedvault_count_entries()",
+)
 
 
 def _v8_accounts(conn: psycopg.Connection[TupleRow]) -> None:
     from feedvault.store.postgres.dialect import POSTGRES
-    from feedvault.store.sql.accounts import migrate_admin
+    from feedvault.store.sql.accounts import count_entries, migrate_admin
     from feedvault.store.sql.dialect import Db
 
     for statement in _ACCOUNTS.split(";"):
         if statement.strip():
             conn.execute(statement.encode())
-    migrate_admin(Db(conn, POSTGRES))
+    for trigger in _COUNT_TRIGGERS:
+        conn.execute(trigger.encode())
+    db = Db(conn, POSTGRES)
+    count_entries(db)
+    migrate_admin(db)
 
 
 # A step is SQL text (statements split on ";") or a function run in the same transaction.

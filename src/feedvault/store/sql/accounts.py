@@ -6,9 +6,12 @@ keeps ``read_upto``, an entry id: the feed's entries up to it are read, those ab
 unread, except the rows of ``read_state`` (``is_read`` 1: read above the mark, 0: unread
 at or below it). Entry ids grow as entries arrive (a feed's writes are serialised by its
 update transaction), so an entry that arrives after a mark is unread for every follower.
-Stars and labels are rows. A user who asked for it (option ``unread_on_edit``) gets an
-entry back as unread when an 'edit' mark (store.changes) newer than ``users.edits_seen``
-names it: ``catch_up`` turns those marks into unread exceptions before any read of state.
+Unread counts cost one row per feed, not one per unread entry: ``feed_counts`` (kept by
+triggers on ``entries``) holds each feed's number of entries, ``subscriptions.read_count``
+how many of them the mark covers. Stars and labels are rows. A user who asked for it
+(option ``unread_on_edit``) gets an entry back as unread when an 'edit' mark
+(store.changes) newer than ``users.edits_seen`` names it: ``catch_up`` turns those marks
+into unread exceptions before any read of state.
 """
 
 from __future__ import annotations
@@ -200,15 +203,22 @@ class Accounts:
         arrives afterwards is unread."""
         now = to_ms(datetime.now().astimezone())
         with self.transaction():
-            if read_upto is None:
-                row = self.db.one("SELECT coalesce(max(id), 0) FROM entries WHERE feed_id = ?",
-                                  (feed_id,))
-                read_upto = int(row[0])
+            if read_upto is None:  # one statement: the mark and its count agree
+                row = self.db.one(
+                    "SELECT (SELECT coalesce(max(id), 0) FROM entries WHERE feed_id = ?), "
+                    "(SELECT coalesce(max(entries), 0) FROM feed_counts WHERE feed_id = ?)",
+                    (feed_id, feed_id))
+                read_upto, read_count = int(row[0]), int(row[1])
+            else:
+                row = self.db.one("SELECT count(*) FROM entries WHERE feed_id = ? AND id <= ?",
+                                  (feed_id, read_upto))
+                read_count = int(row[0])
             self.db.execute(
-                "INSERT INTO subscriptions (user_id, feed_id, folder, title, read_upto, added_at) "
-                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (user_id, feed_id) DO UPDATE SET "
-                "folder = excluded.folder, title = coalesce(excluded.title, subscriptions.title)",
-                (user_id, feed_id, folder, title, read_upto, now),
+                "INSERT INTO subscriptions (user_id, feed_id, folder, title, read_upto, "
+                "read_count, added_at) VALUES (?, ?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT (user_id, feed_id) DO UPDATE SET folder = excluded.folder, "
+                "title = coalesce(excluded.title, subscriptions.title)",
+                (user_id, feed_id, folder, title, read_upto, read_count, now),
             )
 
     def unfollow(self, user_id: int, feed_id: int) -> bool:
@@ -365,9 +375,11 @@ class Accounts:
                 self.db.execute(
                     "DELETE FROM read_state WHERE user_id = ? AND feed_id = ? AND entry_id <= ?",
                     (user_id, feed_id, new))
-            self.db.execute(
-                "UPDATE subscriptions SET read_upto = ? WHERE user_id = ? AND feed_id = ?",
-                (new, user_id, feed_id))
+            self.db.execute(  # and how many entries the mark covers, counted from the old
+                "UPDATE subscriptions SET read_upto = ?, read_count = read_count + (SELECT "
+                "count(*) FROM entries WHERE feed_id = ? AND id > ? AND id <= ?) "
+                "WHERE user_id = ? AND feed_id = ?",
+                (new, feed_id, mark, new, user_id, feed_id))
 
     def read_flags(self, user_id: int, entry_ids: Sequence[int]) -> dict[int, bool]:
         """True (unread) or False (read) per entry of a followed feed; others are absent."""
@@ -387,10 +399,10 @@ class Accounts:
         """Unread entries per followed feed (every followed feed, 0s included)."""
         self.catch_up(user_id)
         rows = self.db.all(
-            "SELECT s.feed_id, (SELECT count(*) FROM entries e WHERE e.feed_id = s.feed_id "
-            "AND e.id > s.read_upto) + coalesce((SELECT sum(1 - 2 * x.is_read) FROM read_state x "
-            "WHERE x.user_id = s.user_id AND x.feed_id = s.feed_id), 0) "
-            "FROM subscriptions s WHERE s.user_id = ?",
+            "SELECT s.feed_id, coalesce(c.entries, 0) - s.read_count + coalesce((SELECT "
+            "sum(1 - 2 * x.is_read) FROM read_state x WHERE x.user_id = s.user_id "
+            "AND x.feed_id = s.feed_id), 0) FROM subscriptions s "
+            "LEFT JOIN feed_counts c ON c.feed_id = s.feed_id WHERE s.user_id = ?",
             (user_id,))
         return {int(f): int(n) for f, n in rows}
 
@@ -653,7 +665,15 @@ def migrate_admin(db: Db) -> None:
         "RETURNING id",
         (str(row[0]), now, json.dumps({"follow_new": True})))
     db.execute(
-        "INSERT INTO subscriptions (user_id, feed_id, folder, title, read_upto, added_at) "
-        "SELECT ?, f.id, '', NULL, coalesce((SELECT max(e.id) FROM entries e "
-        "WHERE e.feed_id = f.id), 0), ? FROM feeds f",
+        "INSERT INTO subscriptions (user_id, feed_id, folder, title, read_upto, read_count, "
+        "added_at) SELECT ?, f.id, '', NULL, coalesce((SELECT max(e.id) FROM entries e "
+        "WHERE e.feed_id = f.id), 0), coalesce((SELECT c.entries FROM feed_counts c "
+        "WHERE c.feed_id = f.id), 0), ? FROM feeds f",
         (int(created[0]), now))
+
+
+def count_entries(db: Db) -> None:
+    """``feed_counts`` from the entries (a migration; triggers keep it after)."""
+    db.execute(
+        "INSERT INTO feed_counts (feed_id, entries) SELECT feed_id, count(*) FROM entries "
+        "GROUP BY feed_id ON CONFLICT (feed_id) DO UPDATE SET entries = excluded.entries")

@@ -239,6 +239,7 @@ CREATE TABLE IF NOT EXISTS subscriptions (
     folder TEXT NOT NULL DEFAULT '',
     title TEXT,
     read_upto INTEGER NOT NULL DEFAULT 0,
+    read_count INTEGER NOT NULL DEFAULT 0,
     added_at INTEGER NOT NULL,
     PRIMARY KEY (user_id, feed_id)
 ) WITHOUT ROWID;
@@ -266,19 +267,35 @@ CREATE TABLE IF NOT EXISTS labels (
     PRIMARY KEY (user_id, label, entry_id)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS labels_entry ON labels (entry_id);
-CREATE INDEX IF NOT EXISTS entries_feed_id ON entries (feed_id, id)
+CREATE INDEX IF NOT EXISTS entries_feed_id ON entries (feed_id, id);
+CREATE TABLE IF NOT EXISTS feed_counts (
+    feed_id INTEGER PRIMARY KEY REFERENCES feeds(id) ON DELETE CASCADE,
+    entries INTEGER NOT NULL
+)
 """
+# Each feed's number of entries, kept as entries come and go (unread counts read it).
+_COUNT_TRIGGERS = (
+    "CREATE TRIGGER IF NOT EXISTS entries_counted AFTER INSERT ON entries BEGIN "
+    "INSERT INTO feed_counts (feed_id, entries) VALUES (new.feed_id, 1) "
+    "ON CONFLICT (feed_id) DO UPDATE SET entries = entries + 1; END",
+    "CREATE TRIGGER IF NOT EXISTS entries_uncounted AFTER DELETE ON entries BEGIN "
+    "UPDATE feed_counts SET entries = entries - 1 WHERE feed_id = old.feed_id; END",
+)
 
 
 def _v9_accounts(conn: sqlite3.Connection) -> None:
-    from feedvault.store.sql.accounts import migrate_admin
+    from feedvault.store.sql.accounts import count_entries, migrate_admin
     from feedvault.store.sql.dialect import Db
     from feedvault.store.sqlite.dialect import SQLITE
 
     for statement in _ACCOUNTS.split(";"):
         if statement.strip():
             conn.execute(statement)
-    migrate_admin(Db(conn, SQLITE))
+    for trigger in _COUNT_TRIGGERS:
+        conn.execute(trigger)
+    db = Db(conn, SQLITE)
+    count_entries(db)
+    migrate_admin(db)
 
 
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
