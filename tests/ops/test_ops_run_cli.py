@@ -9,12 +9,15 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+import pytest
 from ops_kit import ITEMS, PgProxy, app_name, feed_site, kill, named
 
 from feedvault.config import Settings
 from feedvault.vault import open_vault
 
 SRC = Path(__file__).resolve().parents[2] / "src"
+# processes starting and reconnecting: 2-5 s each (test_ops_reconnect does the same in-process)
+pytestmark = pytest.mark.slow
 
 
 def _env(tmp_path: Path, reconnect_for: float) -> dict[str, str]:
