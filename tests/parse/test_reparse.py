@@ -132,7 +132,26 @@ def test_reparse_json_from_the_command_line(
     assert fix["new_version"] is True
     assert fix["fields"]["link"] == ["https://127.0.0.1/a?x=1y=2", "https://127.0.0.1/a?x=1&y=2"]
     assert fix["fields"]["published"][1].startswith("2003-06-10T04:00:00")
+    assert fix["fields"]["raw_html"][1].startswith("22 characters, sha256 ")
     assert vault.entry(ids["a"]).version_count == 1  # dry run
     assert main(["--db", db_url, "reparse"]) == 0
     assert "corrected 3" in capsys.readouterr().out
     assert vault.entry(ids["a"]).version_count == 2
+
+
+def test_an_item_keyed_differently_now_is_reported_not_rekeyed(
+    vault: Vault, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No guid and a link the broken parser corrupted: its key cannot be found again."""
+    monkeypatch.setattr("feedvault.update.pipeline.parse_feed", _broken(parse_feed))
+    path = tmp_path / "feed.xml"
+    path.write_bytes(_rss(
+        "<item><title>D</title><link>https://127.0.0.1/d?p=1&amp;q=2</link>"
+        "<description>d</description></item>"
+    ))
+    vault.add_feed(str(path), slug="f")
+    monkeypatch.undo()
+    (entry,) = vault.entries("f")
+    report = vault.reparse("f")
+    assert report.unmatched == [("f", entry.id, entry.key)] and report.corrected == 0
+    assert vault.entry(entry.id).version_count == 1

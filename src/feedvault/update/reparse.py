@@ -23,8 +23,8 @@ whose current version is a full-text page keeps it: only its entry fields are co
 
 from __future__ import annotations
 
+import hashlib
 import json
-import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -40,7 +40,6 @@ from feedvault.search.tokens import index_fields
 from feedvault.store.base import NewVersion, ReparseFix, Storage
 from feedvault.timeutil import iso
 
-log = logging.getLogger(__name__)
 SOURCE = "reparse"
 
 
@@ -56,10 +55,13 @@ class Correction:
     new_version: bool
 
     def as_dict(self) -> dict[str, Any]:
+        """The HTML is named by its length and hash: both texts are in the versions."""
         return {
             "feed": self.feed, "entry": self.entry_id, "key": self.key,
             "new_version": self.new_version,
-            "fields": {k: [_plain(old), _plain(new)] for k, (old, new) in self.fields.items()},
+            "fields": {
+                k: [_plain(k, old), _plain(k, new)] for k, (old, new) in self.fields.items()
+            },
         }
 
 
@@ -280,8 +282,11 @@ def _published(
     return (hint, "page") if hint is not None else (entry.first_seen, "first_seen")
 
 
-def _plain(value: object) -> object:
+def _plain(name: str, value: object) -> object:
     if isinstance(value, datetime):
         return iso(value)
+    if name == "raw_html" and isinstance(value, str):
+        digest = hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+        return f"{len(value)} characters, sha256 {digest}"
     return value
 
