@@ -77,7 +77,8 @@ def run_forever(
                 wait = _sleep_for(vault, max_sleep)
             except ConnectionLost as lost:  # the server went away: reconnect, redo the round
                 reconnect(vault.store, lost, stop, reconnect_for)
-                _release_all(vault.store, worker)
+                if not stop.is_set():  # stopped while away: the leases run out by themselves
+                    _release_all(vault.store, worker)
                 continue
             except VaultFault:
                 raise  # the vault itself is broken: `run` stops with one line
