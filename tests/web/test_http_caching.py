@@ -90,8 +90,9 @@ def test_if_modified_since_parsing() -> None:
 
 
 @pytest.mark.parametrize(("accept", "chosen"), [
-    ("gzip, deflate, br, zstd", "br"), ("gzip", "gzip"), ("br;q=0, gzip", "gzip"),
-    ("identity", None), ("", None), ("*", "br"), ("gzip;q=0", None), ("br;q=x, gzip", "gzip"),
+    ("gzip, deflate, br, zstd", "gzip"), ("gzip", "gzip"), ("br", "br"),
+    ("br;q=0, gzip", "gzip"), ("gzip;q=0, br", "br"), ("identity", None), ("", None),
+    ("*", "gzip"), ("gzip;q=0", None), ("br;q=x", None),
 ])
 def test_encoding_choice(accept: str, chosen: str | None) -> None:
     assert choose_encoding(accept) == chosen

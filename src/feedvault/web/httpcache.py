@@ -17,7 +17,7 @@ Every such response gets ``Cache-Control: private, no-cache``: browsers revalida
 time (never a heuristic freshness from Last-Modified) and no shared cache keeps a page that
 carries a session's CSRF token or depends on its language cookie.
 
-Text bodies of 1 KB and more are compressed (brotli when the client takes it, else gzip),
+Text bodies of 1 KB and more are compressed (gzip, or brotli for a client taking only that),
 after the ETag is computed: the weak ETag names both encodings. ``/media`` is left alone
 (its bytes are served as stored, with their own strong ETag and ranges: web/media.py), and
 ``/static`` only compressed (StaticFiles has its own validators).
@@ -35,8 +35,10 @@ from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 MIN_SIZE = 1024
-BROTLI_QUALITY = 4  # 73 KB page: ~0.4 ms, 11 KB out; quality 11 takes 100 times longer
+# gzip first: on a 14 KB search page level 6 takes 0.08 ms for 5,968 bytes; brotli as fast
+# (quality 3) gives 6,466, and smaller (quality 5: 5,196) costs four times as long
 GZIP_LEVEL = 6
+BROTLI_QUALITY = 4
 VALIDATED_TYPES = ("text/html", "application/json", "application/atom+xml")
 TEXT_TYPES = (
     "text/", "application/json", "application/atom+xml", "application/xml",
@@ -93,7 +95,7 @@ def not_modified_since(header: str, since: int) -> bool:
 
 
 def choose_encoding(accept: str) -> str | None:
-    """``br`` or ``gzip`` when Accept-Encoding allows it (``q=0`` refuses), else None."""
+    """``gzip``, else ``br``, when Accept-Encoding allows it (``q=0`` refuses), else None."""
     allowed: dict[str, float] = {}
     for part in accept.split(","):
         name, _, params = part.strip().partition(";")
@@ -105,7 +107,7 @@ def choose_encoding(accept: str) -> str | None:
             except ValueError:
                 q = 0.0
         allowed[name.strip().lower()] = q
-    for name in ("br", "gzip"):
+    for name in ("gzip", "br"):
         if allowed.get(name, allowed.get("*", 0.0)) > 0:
             return name
     return None
