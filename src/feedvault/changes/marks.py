@@ -14,6 +14,9 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from datetime import datetime
+from itertools import groupby
 from typing import TYPE_CHECKING, Any
 
 from feedvault.changes.diff import EditSummary, describe_edit
@@ -64,6 +67,43 @@ def presence(db: Db, how: str, entry_ids: Iterable[int]) -> dict[int, str]:
             (how, *params),
         )
         found.update({int(eid): str(kind) for eid, kind in rows})
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class MarkSummary:
+    """What a page or the API shows beside an entry: how often it was edited, and since when
+    it is gone (a gone mark with no back mark after it, in the feed or at the origin)."""
+
+    edits: int = 0
+    last_edit: datetime | None = None
+    gone_since: datetime | None = None
+    gone_how: str | None = None
+
+
+def mark_summaries(db: Db, entry_ids: Iterable[int]) -> dict[int, MarkSummary]:
+    """The summary of each entry that has marks (over the marks_entry index)."""
+    rows: list[tuple[int, str, int, str]] = []
+    for cond, params in db.any_of("entry_id", sorted(set(entry_ids))):
+        rows.extend(db.execute(
+            f"SELECT entry_id, kind, at, how FROM marks WHERE {cond} ORDER BY entry_id, at, id",
+            tuple(params),
+        ))
+    found: dict[int, MarkSummary] = {}
+    for entry_id, group in groupby(rows, key=lambda r: int(r[0])):
+        edits, last_edit = 0, None
+        gone: dict[str, datetime] = {}
+        for _, kind, at, how in group:
+            when = from_ms(at)
+            if kind == "edit":
+                edits, last_edit = edits + 1, when
+            elif kind == "gone":
+                gone.setdefault(how, when)  # since the first gone of a run
+            else:
+                gone.pop(how, None)
+        first = min(gone.items(), key=lambda item: item[1]) if gone else None
+        found[entry_id] = MarkSummary(edits, last_edit, first[1] if first else None,
+                                      first[0] if first else None)
     return found
 
 
@@ -351,6 +391,9 @@ class Changes:
 
     def marks_for_entry(self, entry_id: int) -> list[Mark]:
         return marks_for_entry(self.db, entry_id)
+
+    def mark_summaries(self, entry_ids: Iterable[int]) -> dict[int, MarkSummary]:
+        return mark_summaries(self.db, entry_ids)
 
     def origin_targets(
         self, now_ms: int, policy: WatchPolicy, feed_id: int | None = None

@@ -7,6 +7,7 @@ from starlette.routing import Route
 
 from feedvault.shapes import entry_json, feed_json, version_json
 from feedvault.web.context import Ctx
+from feedvault.web.entrymarks import marks_json, summaries
 from feedvault.web.guard import feed_reader, json_response
 from feedvault.web.media import version_links
 from feedvault.web.openapi import openapi_document
@@ -35,9 +36,11 @@ def api_feed_entries(ctx: Ctx) -> Response:
     offset = int_param(ctx.request.query_params.get("offset"), "offset", default=0, low=0,
                        high=MAX_OFFSET)
     rows = ctx.vault.entries(feed.slug, limit=limit + 1, offset=offset)
+    marks = summaries(ctx, [e.id for e in rows[:limit]])
     return json_response({
         "feed": feed.slug, "offset": offset, "limit": limit, "has_next": len(rows) > limit,
-        "entries": [entry_json(e, web=True, content=False) for e in rows[:limit]],
+        "entries": [{**entry_json(e, web=True, content=False),
+                     "marks": marks_json(marks.get(e.id), e.id)} for e in rows[:limit]],
     })
 
 
@@ -46,7 +49,8 @@ def api_entry(ctx: Ctx) -> Response:
     current = entry.versions[-1:]  # the newest version is the current one
     links = version_links(ctx, current)
     media = links.get(current[0].id, []) if current else []
-    return json_response(entry_json(entry, web=True, media=media))
+    marks = marks_json(summaries(ctx, [entry.id]).get(entry.id), entry.id)
+    return json_response({**entry_json(entry, web=True, media=media), "marks": marks})
 
 
 def api_versions(ctx: Ctx) -> Response:

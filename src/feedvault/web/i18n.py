@@ -178,6 +178,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "api_field": "Field",
         "api_type": "Type",
         "all_entries": "All entries",
+        "mark_edited": "edited {n} times",
+        "mark_gone": "gone since {when}",
+        "n_versions": "{n} versions",
+        "feed_changes": "Every change in this feed",
     },
     "zh": {
         "site": "feedvault",
@@ -343,6 +347,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "api_field": "字段",
         "api_type": "类型",
         "all_entries": "全部文章",
+        "mark_edited": "修改过 {n} 次",
+        "mark_gone": "自 {when} 起已消失",
+        "n_versions": "{n} 个版本",
+        "feed_changes": "此订阅源的全部变更",
     },
 }
 

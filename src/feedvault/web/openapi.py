@@ -27,7 +27,17 @@ ENTRY = {"type": "object", "required": ["id", "feed", "title", "published"], "pr
     "last_seen": _TIME, "version_count": _INT,
     "content_html": {"type": "string", "description": "sanitised HTML"},
     "media": {**_MEDIA_LIST, "description": "the current version's images (one entry only, "
-              "not in listings)"}}}
+              "not in listings)"},
+    "marks": {"$ref": "#/components/schemas/Marks"}}}
+MARKS = {"type": "object", "description": "edits and disappearance noticed (/api/changes has "
+         "each with its evidence)", "properties": {
+             "edits": {"type": "integer", "description": "how many times it was edited"},
+             "last_edit": _TIME,
+             "gone_since": {"type": ["string", "null"], "format": "date-time",
+                            "description": "gone from the feed or the origin since; null "
+                            "while it is there"},
+             "gone_how": {"enum": ["feed", "origin", None]},
+             "evidence": {"type": "string", "description": "the entry page's list of marks"}}}
 VERSION = {"type": "object", "required": ["seq", "seen_at", "title"], "properties": {
     "seq": _INT, "seen_at": _TIME, "title": _STR, "link": _NSTR, "source": _STR,
     "content_hash": _STR, "content_html": _STR, "text": _STR,
@@ -135,7 +145,7 @@ def openapi_document(server: str) -> dict[str, Any]:
         "paths": _paths(),
         "components": {
             "schemas": {"Feed": FEED, "Entry": ENTRY, "Version": VERSION, "Change": CHANGE,
-                        "Media": MEDIA, "Error": ERROR},
+                        "Media": MEDIA, "Marks": MARKS, "Error": ERROR},
             "securitySchemes": {"token": {"type": "http", "scheme": "bearer"}},
         },
         "security": [{}, {"token": []}],

@@ -12,6 +12,7 @@ from feedvault.errors import EntryNotFound
 from feedvault.models import EntryVersion, Feed
 from feedvault.web import security
 from feedvault.web.context import Ctx, make_ctx
+from feedvault.web.entrymarks import entry_marks, summaries
 from feedvault.web.guard import error_page, page, web_state
 from feedvault.web.i18n import LANGS
 from feedvault.web.media import entry_content
@@ -62,6 +63,7 @@ def feed_page(ctx: Ctx) -> Response:
         "feed.html",
         feed=feed,
         groups=day_groups(rows[:PAGE_SIZE]),
+        marks=summaries(ctx, [e.id for e in rows[:PAGE_SIZE]]),  # edited / gone badges
         number=number,
         has_next=len(rows) > PAGE_SIZE,
         fmt_dt=fmt_dt,
@@ -91,6 +93,8 @@ def entry_page(ctx: Ctx) -> Response:
         entry=entry,
         content=entry_content(ctx, entry),  # images from the vault (web/media.py)
         snapshots=ctx.vault.store.media.snapshots(entry.id),  # article pages kept
+        marks=entry_marks(ctx, entry.id),  # edits, gone and back, with their evidence
+        summary=summaries(ctx, [entry.id]).get(entry.id),
         feed=feed,
         versions=versions,
         old=old,
