@@ -113,3 +113,12 @@ def test_repair_leaves_literal_sections_and_good_references_alone() -> None:
     )
     declared = b'<!DOCTYPE a [<!ENTITY me "x">]><a>&me; & </a>'
     assert repair_markup(declared) == b'<!DOCTYPE a [<!ENTITY me "x">]><a>&me; &amp; </a>'
+
+
+def test_an_uppercase_hex_reference_is_read() -> None:
+    """HTML's ``&#X41;`` is no XML reference; as ``&#x41;`` it is read (and a fault after it
+    does not take it with it)."""
+    assert repair_markup(b"<a>&#X41;&#x42;</a>") == b"<a>&#x41;&#x42;</a>"
+    feed = parse_feed(b"<rss><channel><title>t</title><item><title>&#X41; & B</title>"
+                      b"</item></channel></rss>")
+    assert feed.entries[0].title == "A & B"

@@ -9,7 +9,8 @@ is, and nothing else is touched:
 - an HTML-only named reference (``&nbsp;``, ``&hellip;``) becomes the numeric one XML
   knows; an unknown name (``&foo;``) is kept as the text ``&foo;``;
 - a numeric reference to a character XML cannot carry becomes U+FFFD (surrogates, beyond
-  U+10FFFF) or nothing (C0 controls, U+FFFE/FFFF), as browsers do;
+  U+10FFFF) or nothing (C0 controls, U+FFFE/FFFF), as browsers do; ``&#X41;`` (HTML's
+  uppercase X) becomes ``&#x41;``;
 - a ``<`` that cannot start markup (``a < b``) becomes ``&lt;``;
 - a raw C0 control character (XML 1.0 allows none but tab and line ends) is dropped.
 
@@ -73,4 +74,6 @@ def _numeric(value: int, reference: bytes) -> bytes:
         return b"&#xFFFD;"
     if (value < 0x20 and value not in (0x9, 0xA, 0xD)) or value in (0xFFFE, 0xFFFF):
         return b""
+    if reference[2:3] == b"X":  # HTML allows &#X41;, XML only the lowercase x
+        return b"&#x" + reference[3:]
     return reference
