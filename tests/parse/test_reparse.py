@@ -16,6 +16,7 @@ import pytest
 
 from feedvault.cli import main
 from feedvault.parse import ParsedFeed, parse_feed
+from feedvault.parse.text import unmarked
 from feedvault.vault import Vault
 
 ITEM_A = (
@@ -155,3 +156,34 @@ def test_an_item_keyed_differently_now_is_reported_not_rekeyed(
     report = vault.reparse("f")
     assert report.unmatched == [("f", entry.id, entry.key)] and report.corrected == 0
     assert vault.entry(entry.id).version_count == 1
+
+
+def test_plain_text_stored_before_the_mark_is_shown_as_text_after_reparse(
+    vault: Vault, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An Atom type="text" entry stored by the parser before the plain-text mark: its
+    ``<div>`` mention was deleted by the cleaner. reparse adds the marked version; the next
+    fetch records no edit (the mark is outside the content hash)."""
+    def unmarked_parser(data: bytes, **kwargs: Any) -> ParsedFeed:
+        feed = parse_feed(data, **kwargs)
+        return dataclasses.replace(feed, entries=tuple(
+            dataclasses.replace(e, content_html=unmarked(e.content_html)) for e in feed.entries
+        ))
+
+    monkeypatch.setattr("feedvault.update.pipeline.parse_feed", unmarked_parser)
+    path = tmp_path / "feed.xml"
+    path.write_bytes(
+        b'<feed xmlns="http://www.w3.org/2005/Atom"><title>t</title><entry><id>x</id>'
+        b'<title>a</title><content type="text">Use &lt;div&gt; tags\n\nTwo</content>'
+        b"</entry></feed>"
+    )
+    vault.add_feed(str(path), slug="f")
+    monkeypatch.undo()
+    (entry,) = vault.entries("f")
+    assert "<div>" not in entry.text
+    report = vault.reparse("f")
+    assert (report.corrected, report.versions) == (1, 1)
+    after = vault.entry(entry.id)
+    assert after.text == "Use <div> tags\n\nTwo" and after.versions[0].text == entry.text
+    (result,) = vault.update(["f"])
+    assert (result.new, result.changed) == (0, 0), result
