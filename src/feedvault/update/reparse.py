@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -118,17 +119,21 @@ def reparse(
     return report
 
 
+_CACHED = 32  # parsed documents kept: entries read oldest first mostly share their document
+
+
 @dataclass(slots=True)
 class _Documents:
-    """The feed's stored documents, each parsed once, as {entry key: parsed item}."""
+    """The feed's stored documents as {entry key: parsed item}, the last few kept parsed."""
 
     store: Storage
     feed: Feed
     report: ReparseReport
     known: Callable[[Sequence[str]], Mapping[str, Any]]
-    cache: dict[str, tuple[dict[str, Candidate], str | None, bool]] = field(
-        default_factory=dict
+    cache: OrderedDict[str, tuple[dict[str, Candidate], str | None, bool]] = field(
+        default_factory=OrderedDict
     )
+    seen: set[str] = field(default_factory=set)  # documents counted (or failed) once
 
     def item(
         self, version: EntryVersion, entry: Entry
@@ -136,8 +141,12 @@ class _Documents:
         """The item of ``entry`` in the document of ``version``, the document's site link,
         and whether the document could be read at all."""
         sha = version.document_sha or ""
-        if sha not in self.cache:
+        if sha in self.cache:
+            self.cache.move_to_end(sha)
+        else:
             self.cache[sha] = self._read(version)
+            if len(self.cache) > _CACHED:
+                self.cache.popitem(last=False)
         by_key, site, readable = self.cache[sha]
         found = by_key.get(entry.key)
         if found is None and entry.guid:  # the key moved but the guid did not (a split)
@@ -148,15 +157,18 @@ class _Documents:
     def _read(self, version: EntryVersion) -> tuple[dict[str, Candidate], str | None, bool]:
         source = self.store.media.version_source(version.id)
         sha = version.document_sha or ""
+        first_time = sha not in self.seen
+        self.seen.add(sha)
         try:
             if source is None:
                 raise FeedvaultError(f"document {sha[:12]} is missing")
             _, _, url, content_type = source
             parsed = parse_feed(self.store.get_document(sha), url=url, content_type=content_type)
         except FeedvaultError as exc:
-            self.report.failed.append(f"{self.feed.slug}: document {sha[:12]}: {exc}")
+            if first_time:
+                self.report.failed.append(f"{self.feed.slug}: document {sha[:12]}: {exc}")
             return {}, None, False
-        self.report.documents += 1
+        self.report.documents += first_time
         found, _ = candidates(parsed.entries, self.known)
         return {c.key: c for c in found}, parsed.link, True
 
