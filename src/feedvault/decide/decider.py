@@ -33,9 +33,10 @@ def candidates(
 ) -> tuple[list[Candidate], int]:
     """Keyed entries of one document, and how many repeated an article already seen.
 
-    ``known(keys)`` gives the stored entries among ``keys`` (called at most twice: the
-    plain keys, then the split keys worth asking about); without it the vault is taken
-    to be empty. The rule for items sharing a key is in decide/identity.py.
+    ``known(keys)`` gives the stored entries among ``keys``, asked once for every key an
+    item may take (its plain key and its split key: one round trip, twice the keys);
+    without it the vault is taken to be empty. The rule for items sharing a key is in
+    decide/identity.py.
     """
     groups: dict[str, dict[str, ParsedEntry]] = {}  # key -> canonical link -> first item
     order: list[tuple[str, str]] = []
@@ -53,19 +54,13 @@ def candidates(
             continue
         members[link] = parsed
         order.append((key, link))
-    stored = known(list(groups)) if known is not None else {}
-    asked = [
-        split_key(key, link)
-        for key, members in groups.items()
-        for link in members
-        if len(members) > 1 or not _stored_link(stored, key, link)
-    ]
-    split = known(asked) if known is not None and asked else {}
+    splits = {(key, link): split_key(key, link) for key, link in order}
+    stored = known([*groups, *splits.values()]) if known is not None else {}
     out: list[Candidate] = []
     for key, link in order:
         members = groups[key]
-        own = split_key(key, link)
-        if own in split:
+        own = splits[key, link]
+        if own in stored:
             final = own if len(members) > 1 or not _stored_link(stored, key, link) else key
         elif len(members) == 1 or _stored_link(stored, key, link):
             final = key
