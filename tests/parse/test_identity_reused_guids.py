@@ -61,6 +61,9 @@ def test_a_guid_starting_to_be_reused(vault: Vault, tmp_path: Path) -> None:
     # a singleton whose link changes is an edit of its entry, as before
     assert _fetch(vault, path, ("H", "https://127.0.0.1/h2", "Other")) == (0, 1)
     assert all(count == 1 for key, (_, _, count) in _state(vault).items() if key != "g:H")
+    # reparse finds every entry again in its document, under the key it is stored under
+    report = vault.reparse("f")
+    assert (report.unmatched, report.corrected, report.entries) == ([], 0, 4)
 
 
 def test_a_group_seen_first_in_a_new_vault(vault: Vault, tmp_path: Path) -> None:
