@@ -12,7 +12,9 @@ compared on a pair when either side has a value, after putting both in one form:
 - link, guid: as given (both resolve links against the document's base);
 - dates: (published, updated) to the second in UTC, each filled in from the other when
   missing (feedparser gives a pubDate as both);
-- author: the name (feedparser's author_detail name, else its author);
+- author: the name (feedparser's author_detail name, else its author), whitespace collapsed;
+  feedvault passes the feed's author down to entries without one (Atom says so; most of
+  the corpus's differences);
 - enclosures: every URL feedparser lists is among feedvault's (feedvault reads more:
   media:content, media:thumbnail, FeedBurner originals; and drops duplicates and junk).
 
@@ -86,7 +88,7 @@ def _theirs(item: Any) -> dict[str, object]:
         # dict.get: the stored value, without feedparser's deprecated updated->published
         # fallback (and its warning on every read)
         "dates": _dates(dict.get(item, "published_parsed"), dict.get(item, "updated_parsed")),
-        "author": detail.get("name") or item.get("author") or None,
+        "author": collapse(detail.get("name") or item.get("author") or "") or None,
         "enclosures": {e.get("href") for e in item.get("enclosures", ()) if e.get("href")},
         "guid": item.get("id") or None,
     }
