@@ -176,3 +176,16 @@ def test_private_archive_api_page_needs_the_login(client: TestClient) -> None:
             assert stranger.get("/index.atom").status_code == 401
     finally:
         client.post("/admin/private", data={"csrf": csrf})
+
+
+def test_compression_can_be_turned_off(web_vault: WebVault) -> None:
+    from dataclasses import replace
+
+    from feedvault.config import load_settings
+    from feedvault.web import create_app
+
+    settings = load_settings(web_vault.db)
+    settings = replace(settings, raw={**settings.raw, "web": {"compress": False}})
+    with TestClient(create_app(settings=settings)) as client:
+        response = client.get("/", headers={"accept-encoding": "gzip, br"})
+        assert "content-encoding" not in response.headers and response.headers["etag"]

@@ -68,10 +68,12 @@ class FeedvaultApp(Starlette):
     """Starlette whose outermost layer (outside even the 500 handler) adds the headers."""
 
     hotlink = False  # [media] hotlink: the CSP lets images load from their origin
+    compress = True  # [web] compress = false: a proxy in front compresses (web/httpcache.py)
 
     def build_middleware_stack(self) -> ASGIApp:
         # ETag/304 and gzip/br inside the headers (web/httpcache.py); /media left alone
-        return SecurityHeaders(HttpCaching(super().build_middleware_stack()),
+        return SecurityHeaders(HttpCaching(super().build_middleware_stack(),
+                                           compress=self.compress),
                                security_headers(self.hotlink))
 
 
@@ -115,6 +117,8 @@ def create_app(db: str | None = None, *, settings: Settings | None = None) -> St
     app.state.web = state
     health.install(app, state)  # /metrics, request latencies, 503 while the database is away
     app.hotlink = settings.media.hotlink
+    web = settings.raw.get("web")
+    app.compress = not (isinstance(web, dict) and web.get("compress") is False)
     return app
 
 

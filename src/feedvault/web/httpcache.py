@@ -20,7 +20,8 @@ carries a session's CSRF token or depends on its language cookie.
 Text bodies of 1 KB and more are compressed (gzip, or brotli for a client taking only that),
 after the ETag is computed: the weak ETag names both encodings. ``/media`` is left alone
 (its bytes are served as stored, with their own strong ETag and ranges: web/media.py), and
-``/static`` only compressed (StaticFiles has its own validators).
+``/static`` only compressed (StaticFiles has its own validators). ``[web] compress = false``
+turns compression off, for a proxy in front that does it.
 """
 
 from __future__ import annotations
@@ -133,9 +134,10 @@ def _add_vary(headers: MutableHeaders, value: str) -> None:
 class HttpCaching:
     """Pure ASGI middleware: validators and 304s for pages, API and Atom; compression."""
 
-    def __init__(self, app: ASGIApp, min_size: int = MIN_SIZE) -> None:
+    def __init__(self, app: ASGIApp, min_size: int = MIN_SIZE, compress: bool = True) -> None:
         self.app = app
         self.min_size = min_size
+        self.compress = compress
         self.validators = Validators()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -145,7 +147,8 @@ class HttpCaching:
             return
         request = Headers(scope=scope)
         encoding = (choose_encoding(request.get("accept-encoding", ""))
-                    if scope["method"] != "HEAD" else None)  # a HEAD's body may be empty
+                    if self.compress and scope["method"] != "HEAD"
+                    else None)  # a HEAD's body may be empty
         validate = scope["method"] in ("GET", "HEAD") and not path.startswith("/static/")
         start: Message | None = None
         chunks: list[bytes] = []
