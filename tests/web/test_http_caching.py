@@ -189,3 +189,11 @@ def test_compression_can_be_turned_off(web_vault: WebVault) -> None:
     with TestClient(create_app(settings=settings)) as client:
         response = client.get("/", headers={"accept-encoding": "gzip, br"})
         assert "content-encoding" not in response.headers and response.headers["etag"]
+
+
+def test_a_static_range_is_not_compressed(client: TestClient) -> None:
+    whole = client.get("/static/style.css", headers={"accept-encoding": "identity"}).content
+    part = client.get("/static/style.css", headers={"accept-encoding": "gzip",
+                                                    "range": "bytes=0-99"})
+    assert part.status_code == 206 and "content-encoding" not in part.headers
+    assert part.content == whole[:100]

@@ -163,7 +163,7 @@ class HttpCaching:
                      and "etag" not in headers)
                     or (encoding is not None and kind.startswith(TEXT_TYPES)
                         and "content-encoding" not in headers)
-                ) and message["status"] not in (204, 304)
+                ) and message["status"] not in (204, 206, 304)  # a range names plain bytes
                 if not wanted:
                     await send(message)
                     return
@@ -205,7 +205,7 @@ class HttpCaching:
                             "headers": headers.raw})
                 await send({"type": "http.response.body", "body": b""})
                 return
-        if kind.startswith(TEXT_TYPES) and "content-encoding" not in headers:
+        if self.compress and kind.startswith(TEXT_TYPES) and "content-encoding" not in headers:
             _add_vary(headers, "Accept-Encoding")
             if encoding is not None and len(body) >= self.min_size:
                 body = compress(body, encoding)
