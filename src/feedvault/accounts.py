@@ -52,6 +52,16 @@ def verify_password(password: str, stored: str) -> bool:
         return False
 
 
+_DUMMY: dict[str, str] = {}
+
+
+def _dummy_hash() -> str:
+    """A hash to check unknown names against, so that they take as long as known ones."""
+    if "hash" not in _DUMMY or needs_rehash(_DUMMY["hash"]):
+        _DUMMY["hash"] = _HASHER.hash("no such user")
+    return _DUMMY["hash"]
+
+
 def needs_rehash(stored: str) -> bool:
     if stored.startswith("scrypt$"):
         return True
@@ -134,7 +144,10 @@ class Users:
         if not name or not password:
             return None
         stored: str | None = self._rows.password_hash(name)
-        if stored is None or not verify_password(password, stored):
+        if stored is None:
+            verify_password(password, _dummy_hash())  # as slow as a wrong password
+            return None
+        if not verify_password(password, stored):
             return None
         if needs_rehash(stored) and not self._rows.read_only:
             self._rows.set_password_hash(name, hash_password(password))

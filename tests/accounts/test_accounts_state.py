@@ -127,6 +127,10 @@ def test_mark_feed_read_up_to_what_was_seen(vault: Vault) -> None:
     ids = _ids(vault, "a")
     vault.users.mark_feed_read("u", "a", upto_id=ids[1])
     assert _unread(vault, "u", "a") == ids[2:]
+    vault.users.mark_read("u", [ids[0]], read=False)  # below the mark
+    vault.users.mark_feed_read("u", "a", upto_id=ids[0])  # the mark stays, the entry is read
+    assert _unread(vault, "u", "a") == ids[2:]
+    assert vault.users.unread_counts("u") == {"a": 2}
 
 
 def test_mark_read_older_than_a_time(vault: Vault) -> None:

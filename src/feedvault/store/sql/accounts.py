@@ -345,6 +345,9 @@ class Accounts:
         bound = int(top[0]) if upto_id is None else min(int(top[0]), upto_id)
         if before is None:
             new = max(mark, bound)
+            self.db.execute(  # below the old mark too: its 'unread' exceptions up to the bound
+                "DELETE FROM read_state WHERE user_id = ? AND feed_id = ? AND is_read = 0 "
+                "AND entry_id <= ?", (user_id, feed_id, bound))
         else:
             # the first entry above the mark that stays unread (published since) blocks it
             block = self.db.one(
@@ -371,10 +374,6 @@ class Accounts:
                 "DELETE FROM read_state WHERE user_id = ? AND feed_id = ? AND entry_id <= ? "
                 "AND (is_read = 1 OR entry_id > ?)",
                 (user_id, feed_id, new, mark))
-            if before is None:  # everything up to the new mark is read
-                self.db.execute(
-                    "DELETE FROM read_state WHERE user_id = ? AND feed_id = ? AND entry_id <= ?",
-                    (user_id, feed_id, new))
             self.db.execute(  # and how many entries the mark covers, counted from the old
                 "UPDATE subscriptions SET read_upto = ?, read_count = read_count + (SELECT "
                 "count(*) FROM entries WHERE feed_id = ? AND id > ? AND id <= ?) "
