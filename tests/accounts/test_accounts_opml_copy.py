@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from store_kit import batch, new_entry
+from store_kit import batch, new_entry, spec
 
 from feedvault.archive.opml import read_opml
 from feedvault.config import Settings
@@ -65,7 +65,7 @@ def test_accounts_copy_between_backends(tmp_path: Path, pg_url: str, direction: 
 
     src_db = str(tmp_path / "src.db")
     with open_vault(settings=Settings(db=src_db)) as src:
-        feed = src.store.add_feed(__import__("store_kit").spec("a"))
+        feed = src.store.add_feed(spec("a"))
         src.users.add("Ann", PW)
         src.users.follow("Ann", "a", folder="Ünïcode")
         src.store.apply_update(feed.id, batch(new=[new_entry(f"k{i}") for i in range(4)]))
