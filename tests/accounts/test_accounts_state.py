@@ -184,6 +184,8 @@ def test_stars_and_labels(vault: Vault) -> None:
     ids = _ids(vault, "a")
     vault.users.star("u", ids[:2])
     vault.users.star("u", ids[:1])  # idempotent
+    vault.users.star("u", [ids[-1] + 1000])  # no such entry: left out
+    vault.users.label("u", [ids[-1] + 1000], "nothing")
     assert vault.store.accounts.starred_ids(vault.users.get("u").id) == ids[:2]
     vault.users.star("u", [ids[0]], starred=False)
     page = vault.users.river("u", starred=True, unread_only=False)

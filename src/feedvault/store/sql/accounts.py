@@ -447,11 +447,12 @@ class Accounts:
     def set_starred(self, user_id: int, entry_ids: Sequence[int], starred: bool = True) -> None:
         now = to_ms(datetime.now().astimezone())
         with self.transaction():
-            if starred:
-                self.db.executemany(
-                    "INSERT INTO stars (user_id, entry_id, starred_at) VALUES (?, ?, ?) "
-                    "ON CONFLICT (user_id, entry_id) DO NOTHING",
-                    [(user_id, e, now) for e in entry_ids])
+            if starred:  # ids of no entry (a client's stale ones) are left out
+                for cond, params in self.db.any_of("id", list(entry_ids)):
+                    self.db.execute(
+                        "INSERT INTO stars (user_id, entry_id, starred_at) SELECT ?, id, ? "
+                        f"FROM entries WHERE {cond} ON CONFLICT (user_id, entry_id) DO NOTHING",
+                        (user_id, now, *params))
             else:
                 for cond, params in self.db.any_of("entry_id", list(entry_ids)):
                     self.db.execute(f"DELETE FROM stars WHERE user_id = ? AND {cond}",
@@ -469,10 +470,12 @@ class Accounts:
         label = _label(label)
         with self.transaction():
             if on:
-                self.db.executemany(
-                    "INSERT INTO labels (user_id, label, entry_id) VALUES (?, ?, ?) "
-                    "ON CONFLICT (user_id, label, entry_id) DO NOTHING",
-                    [(user_id, label, e) for e in entry_ids])
+                for cond, params in self.db.any_of("id", list(entry_ids)):
+                    self.db.execute(
+                        "INSERT INTO labels (user_id, label, entry_id) SELECT ?, ?, id "
+                        f"FROM entries WHERE {cond} "
+                        "ON CONFLICT (user_id, label, entry_id) DO NOTHING",
+                        (user_id, label, *params))
             else:
                 for cond, params in self.db.any_of("entry_id", list(entry_ids)):
                     self.db.execute(
