@@ -243,12 +243,14 @@ class Users:
         limit: int = 50,
         after: Cursor | None = None,
         oldest_first: bool = False,
+        read_only: bool = False,
     ) -> RiverPage:
-        """A page of entry ids newest first, with the key of the next page (``after``)."""
+        """A page of entry ids newest first, with the key of the next page (``after``);
+        ``unread_only=False, read_only=True``: the read ones (Google Reader's read stream)."""
         page: RiverPage = self._rows.river(
             self.get(name).id, feed_id=None if feed is None else self._feed_id(feed),
             folder=folder, label=label, starred=starred, unread_only=unread_only, limit=limit,
-            after=after, oldest_first=oldest_first)
+            after=after, oldest_first=oldest_first, read_only=read_only and not unread_only)
         return page
 
     # ---- OPML folders --------------------------------------------------------------------

@@ -233,6 +233,9 @@ def test_river_pages_and_scopes(vault: Vault, walk: int, monkeypatch: pytest.Mon
     vault.users.mark_read("u", [_ids(vault, "a")[0]])
     unread = [i.entry_id for i in vault.users.river("u", limit=100).items]
     assert unread == sorted(_ids(vault, "a")[1:], reverse=True)
+    read = vault.users.river("u", unread_only=False, read_only=True, limit=100).items
+    assert [i.entry_id for i in read] == [*sorted(_ids(vault, "b"), reverse=True),
+                                          _ids(vault, "a")[0]]
     all_b = vault.users.river("u", feed="b", unread_only=False, limit=100).items
     assert [i.unread for i in all_b] == [False] * 5
     folder = vault.users.river("u", folder="X", limit=2)

@@ -535,9 +535,11 @@ class Accounts:
         limit: int = 50,
         after: Cursor | None = None,
         oldest_first: bool = False,
+        read_only: bool = False,
     ) -> RiverPage:
         """A page of entries, newest first (``oldest_first``: the reverse): of the followed
-        feeds, or one feed, a folder, a label, the starred ones; unread only or all.
+        feeds, or one feed, a folder, a label, the starred ones; unread only, or all, or
+        (``read_only``, with ``unread_only=False``) only the read ones.
         ``after`` is the previous page's ``next``: pages never repeat or skip an entry, even
         when entries arrive in between."""
         self.catch_up(user_id)
@@ -587,7 +589,10 @@ class Accounts:
             )
             args = [*params, *page_params, *params, *page_params, limit + 1]
         else:
-            sql = f"{select} WHERE {scope}{page} ORDER BY e.published {order}, e.id {order} LIMIT ?"
+            read = (" AND ((e.id <= s.read_upto AND x.is_read IS NULL) OR x.is_read = 1)"
+                    if read_only else "")
+            sql = (f"{select} WHERE {scope}{page}{read} "
+                   f"ORDER BY e.published {order}, e.id {order} LIMIT ?")
             args = [*params, *page_params, limit + 1]
         rows = self.db.all(sql, args)
         return _page(rows, limit)
