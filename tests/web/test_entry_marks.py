@@ -84,3 +84,13 @@ def test_openapi_describes_the_marks(web: TestClient) -> None:
     assert doc["components"]["schemas"]["Entry"]["properties"]["marks"] == {
         "$ref": "#/components/schemas/Marks"}
     assert "gone_since" in doc["components"]["schemas"]["Marks"]["properties"]
+
+
+def test_entry_page_shows_the_latest_marks_of_many(web: TestClient, watched: dict[str, int],
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    from feedvault.web import entrymarks
+
+    monkeypatch.setattr(entrymarks, "SHOWN", 1)
+    page = web.get(f"/entries/{watched['Newest story']}").text
+    assert "<h2>Changes (2)</h2>" in page
+    assert page.count('<span class="badge kind-edit">Edited</span>') == 1

@@ -37,10 +37,15 @@ def marks_json(summary: MarkSummary | None, entry_id: int) -> dict[str, Any]:
     }
 
 
-def entry_marks(ctx: Ctx, entry_id: int) -> list[tuple[Mark, str, str]]:
-    """Every mark of one entry, oldest first, with its evidence line and its time."""
+SHOWN = 50  # a live ticker edited every few minutes has thousands: the latest are shown
+
+
+def entry_marks(ctx: Ctx, entry_id: int) -> tuple[int, list[tuple[Mark, str, str]]]:
+    """How many marks one entry has, and the latest ``SHOWN`` of them, oldest first, with
+    their evidence lines and times."""
     changes: Any = getattr(ctx.vault.store, "changes", None)
     if changes is None:
-        return []
+        return 0, []
     marks: list[Mark] = changes.marks_for_entry(entry_id)
-    return [(m, describe(ctx.t, m.kind, m.how, m.evidence), fmt_dt(m.at)) for m in marks]
+    return len(marks), [(m, describe(ctx.t, m.kind, m.how, m.evidence), fmt_dt(m.at))
+                        for m in marks[-SHOWN:]]

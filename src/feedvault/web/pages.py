@@ -93,7 +93,7 @@ def entry_page(ctx: Ctx) -> Response:
         entry=entry,
         content=entry_content(ctx, entry),  # images from the vault (web/media.py)
         snapshots=ctx.vault.store.media.snapshots(entry.id),  # article pages kept
-        marks=entry_marks(ctx, entry.id),  # edits, gone and back, with their evidence
+        marks=entry_marks(ctx, entry.id),  # (count, the latest edits, gone and back)
         summary=summaries(ctx, [entry.id]).get(entry.id),
         feed=feed,
         versions=versions,
