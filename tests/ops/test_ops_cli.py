@@ -43,6 +43,7 @@ def test_status_json(filled: Vault, capsys: pytest.CaptureFixture[str]) -> None:
     report = json.loads(capsys.readouterr().out)
     assert report["feeds"] == {"ok": 4, "error": 1}
     assert report["due"] == 2  # the leased one counts: it is being worked on
+    assert report["overdue"] == 0  # never-checked feeds have no due time
     assert (report["entries"], report["versions"]) == (6, 6)
     assert report["failing_total"] == 1
     assert report["failing"] == [{"feed": "bad", "status": "error", "errors": 1,
@@ -187,3 +188,16 @@ def test_postgres_reindex_recreates_a_missing_index_table(
     assert main(["--db", pg_url, "reindex"]) == 0
     assert main(["--db", pg_url, "search", "item"]) == 0
     assert "Feed 1 item 1" in capsys.readouterr().out
+
+
+def test_status_says_how_overdue_the_backlog_is(
+    filled: Vault, capsys: pytest.CaptureFixture[str]
+) -> None:
+    an_hour_ago = int((datetime.now(UTC) - timedelta(hours=1)).timestamp() * 1000)
+    filled.store.db.execute(  # type: ignore[attr-defined]
+        "UPDATE feeds SET next_check = ? WHERE slug = 'f1'", (an_hour_ago,))
+    assert main(["--db", filled.settings.db, "status", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["due"] == 3 and 3590 < report["overdue"] < 3700
+    assert main(["--db", filled.settings.db, "status"]) == 0
+    assert "due now: 3 (the most overdue for 60 min)" in capsys.readouterr().out

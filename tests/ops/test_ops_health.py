@@ -89,6 +89,7 @@ def test_metrics_describe_the_vault(filled: Vault) -> None:
     assert m[("feedvault_feeds", (("status", "ok"),))] == 3
     assert m[("feedvault_feeds", (("status", "error"),))] == 1
     assert m[("feedvault_feeds_due", ())] == 1  # 'due', leased: due all the same
+    assert m[("feedvault_backlog_oldest_seconds", ())] == 0  # never checked: no due time
     assert m[("feedvault_feeds_failing", ())] == 1
     assert m[("feedvault_entries_stored", ())] == 6
     assert m[("feedvault_versions_stored", ())] == 6

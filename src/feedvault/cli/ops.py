@@ -48,6 +48,7 @@ def status(vault: Vault, failing: int = 20) -> dict[str, Any]:
         "vault": getattr(vault.store, "where", vault.settings.db),
         "feeds": found.feeds,
         "due": found.due,
+        "overdue": round(found.overdue, 1),
         "entries": found.entries,
         "versions": found.versions,
         "failing_total": ops.failing_count(db),
@@ -68,7 +69,8 @@ def cmd_status(vault: Vault, args: argparse.Namespace) -> int:
     feeds = report["feeds"]
     by_status = ", ".join(f"{s} {n}" for s, n in sorted(feeds.items()))
     print(f"vault: {report['vault']}")
-    print(f"feeds: {sum(feeds.values())} ({by_status or 'none'}); due now: {report['due']}")
+    late = f" (the most overdue for {_duration(report['overdue'])})" if report["overdue"] else ""
+    print(f"feeds: {sum(feeds.values())} ({by_status or 'none'}); due now: {report['due']}{late}")
     print(f"entries: {report['entries']}, versions: {report['versions']}")
     media = report["media"]
     print(f"media: {media.get('pending', 0)} pending, {media.get('failed', 0)} failed, "
@@ -84,6 +86,14 @@ def cmd_status(vault: Vault, args: argparse.Namespace) -> int:
         note = f", {expired} expired (the worker died or is stuck)" if expired else ""
         print(f"  {worker['worker']}: {len(held)} leases, oldest held {oldest:.0f} s{note}")
     return 0
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    if seconds < 7200:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"
 
 
 def _size(n: int) -> str:

@@ -122,6 +122,8 @@ def _vault_metrics(found: ops.Overview, failing: int, media: dict[str, int]) -> 
     yield feeds
     yield GaugeMetricFamily("feedvault_feeds_due", "feeds whose next check has come",
                             value=found.due)
+    yield GaugeMetricFamily("feedvault_backlog_oldest_seconds",
+                            "how long the most overdue feed has waited", value=found.overdue)
     yield GaugeMetricFamily("feedvault_feeds_failing", "feeds whose last update failed",
                             value=failing)
     yield GaugeMetricFamily("feedvault_entries_stored", "entries in the vault",

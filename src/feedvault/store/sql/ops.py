@@ -35,6 +35,7 @@ class Failing:
 class Overview:
     feeds: dict[str, int]  # by status
     due: int  # feeds due now (leased ones included)
+    overdue: float  # seconds the most overdue of them has waited
     entries: int
     versions: int
     failing: list[Failing] = field(default_factory=list)
@@ -52,12 +53,19 @@ def _now_ms(db: Db) -> int:
 
 def due_feeds(db: Db) -> int:
     """Feeds whose next check has come (or that were never checked)."""
+    return backlog(db)[0]
+
+
+def backlog(db: Db) -> tuple[int, float]:
+    """(feeds due now, seconds the most overdue one has waited; 0 when none has a due
+    time that passed: never-checked feeds have none)."""
     now = _now_ms(db)
     row = db.one(
-        f"SELECT count(*) FROM feeds WHERE {_ACTIVE} AND (next_check IS NULL OR next_check <= ?)",
+        f"SELECT count(*), min(next_check) FROM feeds WHERE {_ACTIVE} "
+        "AND (next_check IS NULL OR next_check <= ?)",
         (now,),
     )
-    return int(row[0])
+    return int(row[0]), max(0.0, (now - int(row[1])) / 1000.0) if row[1] is not None else 0.0
 
 
 def leases(db: Db) -> list[Lease]:
@@ -90,9 +98,11 @@ def overview(db: Db, *, failing_limit: int = 50) -> Overview:
     by_status = {str(s): int(n) for s, n in db.all("SELECT status, count(*) FROM feeds "
                                                     "GROUP BY status ORDER BY status")}
     row = db.one("SELECT (SELECT count(*) FROM entries), (SELECT count(*) FROM versions)")
+    due, overdue = backlog(db)
     return Overview(
         feeds=by_status,
-        due=due_feeds(db),
+        due=due,
+        overdue=overdue,
         entries=int(row[0]),
         versions=int(row[1]),
         failing=failing(db, failing_limit),
