@@ -557,8 +557,7 @@ class Accounts:
         page, page_params = _after("e", cmp, after)
         select = (
             "SELECT e.id AS eid, e.feed_id AS fid, e.published AS pub, "
-            "e.id > s.read_upto AS above, x.is_read AS exc, (SELECT 1 FROM stars st "
-            "WHERE st.user_id = s.user_id AND st.entry_id = e.id) AS star "
+            "e.id > s.read_upto AS above, x.is_read AS exc "
             "FROM subscriptions s JOIN entries e ON e.feed_id = s.feed_id "
             "LEFT JOIN read_state x ON x.user_id = s.user_id AND x.entry_id = e.id "
         )
@@ -566,8 +565,8 @@ class Accounts:
             # first the vault's next WALK entries in order (the index on published): where
             # the unread are among the newest, as they are, the page is there
             walk = (
-                "SELECT w.id, w.feed_id, w.published, w.id > s.read_upto, x.is_read, "
-                "(SELECT 1 FROM stars st WHERE st.user_id = s.user_id AND st.entry_id = w.id) "
+                "SELECT w.id AS eid, w.feed_id AS fid, w.published AS pub, "
+                "w.id > s.read_upto AS above, x.is_read AS exc "
                 f"FROM (SELECT e.id, e.feed_id, e.published FROM entries e WHERE 1 = 1{page} "
                 f"ORDER BY e.published {order}, e.id {order} LIMIT {WALK}) w "
                 f"JOIN subscriptions s ON s.feed_id = w.feed_id AND {scope} "
@@ -575,7 +574,7 @@ class Accounts:
                 "WHERE (w.id > s.read_upto AND x.is_read IS NULL) OR x.is_read = 0 "
                 f"ORDER BY w.published {order}, w.id {order} LIMIT ?"
             )
-            rows = self.db.all(walk, [*page_params, *params, limit + 1])
+            rows = self._with_stars(user_id, walk, [*page_params, *params, limit + 1], order)
             if len(rows) > limit:
                 return _page(rows, limit)
         if unread_only:
@@ -594,8 +593,15 @@ class Accounts:
             sql = (f"{select} WHERE {scope}{page}{read} "
                    f"ORDER BY e.published {order}, e.id {order} LIMIT ?")
             args = [*params, *page_params, limit + 1]
-        rows = self.db.all(sql, args)
-        return _page(rows, limit)
+        return _page(self._with_stars(user_id, sql, args, order), limit)
+
+    def _with_stars(self, user_id: int, sql: str, args: list[Any], order: str) -> list[Any]:
+        """The page's rows with their starred flag, looked up for the page only."""
+        return self.db.all(
+            "SELECT t.eid, t.fid, t.pub, t.above, t.exc, (SELECT 1 FROM stars st "
+            f"WHERE st.user_id = ? AND st.entry_id = t.eid) FROM ({sql}) t "
+            f"ORDER BY t.pub {order}, t.eid {order}",
+            [user_id, *args])
 
     def _tagged(self, user_id: int, label: str | None, unread_only: bool, limit: int,
                 after: Cursor | None, oldest_first: bool) -> RiverPage:
