@@ -92,3 +92,23 @@ def test_a_non_admin_user_is_not_an_admin_login(db_url: str, tmp_path: Path) -> 
         set_admin_password(vault, "the new admin secret")
         assert security.check_admin_password(vault.store, "the new admin secret")
         assert vault.store.get_meta(security.PASSWORD_KEY) is None
+
+
+def test_the_admin_opml_download_has_the_admin_folders(db_url: str, tmp_path: Path) -> None:
+    from feedvault.archive.opml import read_opml
+    from feedvault.web import create_app, set_admin_password
+
+    opml = tmp_path / "in.opml"
+    opml.write_text('<opml version="2.0"><body><outline text="World">'
+                    '<outline type="rss" text="A" xmlUrl="http://127.0.0.1:9/a.xml"/>'
+                    '</outline></body></opml>')
+    with open_vault(settings=Settings(db=db_url)) as vault:
+        set_admin_password(vault, OLD)
+        vault.import_paths([opml])
+    with TestClient(create_app(db_url), follow_redirects=False) as client:
+        token = _csrf(client.get("/admin/login").text)
+        client.post("/admin/login", data={"csrf": token, "password": OLD, "next": "/admin"})
+        response = client.get("/admin/subscriptions.opml")
+        assert response.status_code == 200
+        assert [(f.xml_url, f.category) for f in read_opml(response.content)] == [
+            ("http://127.0.0.1:9/a.xml", "World")]

@@ -271,7 +271,9 @@ def refresh_feed(ctx: Ctx, form: FormData) -> Response:
 def export_opml(ctx: Ctx) -> Response:
     from feedvault.exporter import opml_document
 
-    _, data = opml_document(ctx.vault.store)
+    owner = ctx.vault.users.opml_user()  # the admin's folders (docs/accounts.md)
+    folders = None if owner is None else ctx.vault.users.folder_of_feeds(owner)
+    _, data = opml_document(ctx.vault.store, folders=folders)
     return Response(data, media_type="text/x-opml; charset=utf-8", headers={
         "content-disposition": 'attachment; filename="feedvault-subscriptions.opml"',
         "cache-control": "private, no-store"})
