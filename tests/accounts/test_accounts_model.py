@@ -14,7 +14,7 @@ from feedvault.vault import Vault
 PW = "a long enough secret"
 
 
-@pytest.mark.parametrize("seed", [1, 2, 3])
+@pytest.mark.parametrize("seed", [1, 2, 3, 4])
 def test_random_marks_agree_with_a_plain_model(vault: Vault, seed: int) -> None:
     rng = random.Random(seed)
     feeds = ["a", "b", "c"]
@@ -30,7 +30,7 @@ def test_random_marks_agree_with_a_plain_model(vault: Vault, seed: int) -> None:
     n = 0
     for step in range(40):
         op = rng.choice(["arrive", "arrive", "read", "unread", "feed", "folder", "before",
-                         "upto", "edit"])
+                         "upto", "edit", "all"])
         ids = sorted(feed_of)
         if op == "arrive" or not ids:
             slug = rng.choice(feeds)
@@ -56,6 +56,9 @@ def test_random_marks_agree_with_a_plain_model(vault: Vault, seed: int) -> None:
         elif op == "folder":
             vault.users.mark_folder_read("u", "X")
             read |= {i for i, f in feed_of.items() if f in ("a", "b")}
+        elif op == "all":
+            vault.users.mark_all_read("u")
+            read |= set(feed_of)
         elif op == "before":
             hour = rng.randint(0, 200)
             vault.users.mark_all_read("u", before=T0 + timedelta(hours=hour))

@@ -317,6 +317,9 @@ class Accounts:
         self.catch_up(user_id)
         ids = self._feed_ids(user_id, folder)
         with self.transaction():
+            if before is None and upto_id is None:
+                self._mark_all(user_id, folder)
+                return len(ids)
             for feed_id in ids:
                 self._mark_feed(user_id, feed_id, None if before is None else to_ms(before),
                                 upto_id)
@@ -328,10 +331,27 @@ class Accounts:
         self.catch_up(user_id)
         ids = self._feed_ids(user_id)
         with self.transaction():
+            if before is None and upto_id is None:
+                self._mark_all(user_id, None)
+                return len(ids)
             for feed_id in ids:
                 self._mark_feed(user_id, feed_id, None if before is None else to_ms(before),
                                 upto_id)
         return len(ids)
+
+    def _mark_all(self, user_id: int, folder: str | None) -> None:
+        """Every entry of the followed feeds (of a folder) read, in two statements: each
+        mark moves to its feed's newest entry and covers all of its entries (read in one
+        statement, so the two agree), and the exceptions go."""
+        scope, params = ("", []) if folder is None else (" AND folder = ?", [folder])
+        self.db.execute(
+            "DELETE FROM read_state WHERE user_id = ? AND feed_id IN (SELECT feed_id FROM "
+            f"subscriptions WHERE user_id = ?{scope})", (user_id, user_id, *params))
+        self.db.execute(
+            "UPDATE subscriptions SET read_upto = coalesce((SELECT max(e.id) FROM entries e "
+            "WHERE e.feed_id = subscriptions.feed_id), 0), read_count = coalesce((SELECT "
+            "c.entries FROM feed_counts c WHERE c.feed_id = subscriptions.feed_id), 0) "
+            f"WHERE user_id = ?{scope}", (user_id, *params))
 
     def _mark_feed(self, user_id: int, feed_id: int, before: int | None,
                    upto_id: int | None) -> None:
