@@ -41,7 +41,9 @@ class LoopbackSite:
 @contextmanager
 def loopback_site() -> Iterator[LoopbackSite]:
     site = LoopbackSite()
-    thread = threading.Thread(target=site.httpd.serve_forever, daemon=True)
+    thread = threading.Thread(
+        target=site.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+    )
     thread.start()
     try:
         yield site

@@ -198,7 +198,9 @@ def image_site() -> Iterator[ImageSite]:
         site.routes[path] = (200, {"Content-Type": ctype}, data)
     site.routes["/img/moved.jpg"] = (302, {"Location": "/img/real.jpg"}, b"")
     site.routes["/feed.xml"] = (200, {"Content-Type": "application/rss+xml"}, feed_xml(site))
-    site.thread = threading.Thread(target=site.httpd.serve_forever, daemon=True)
+    site.thread = threading.Thread(
+        target=site.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+    )
     site.thread.start()
     try:
         yield site

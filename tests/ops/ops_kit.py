@@ -66,7 +66,9 @@ class FeedSite:
 @contextmanager
 def feed_site(before: Callable[[str, Counter[str]], None] | None = None) -> Iterator[FeedSite]:
     site = FeedSite(before)
-    thread = threading.Thread(target=site.httpd.serve_forever, daemon=True)
+    thread = threading.Thread(
+        target=site.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+    )
     thread.start()
     try:
         yield site

@@ -40,7 +40,9 @@ class FeedSite:
 @contextmanager
 def feed_site() -> Iterator[FeedSite]:
     site = FeedSite()
-    thread = threading.Thread(target=site.httpd.serve_forever, daemon=True)
+    thread = threading.Thread(
+        target=site.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+    )
     thread.start()
     try:
         yield site
