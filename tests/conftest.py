@@ -104,3 +104,15 @@ def vault(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Itera
 
     with open_vault(db_url) as v:
         yield v
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """``slow_on_postgres``: the PostgreSQL run of a corpus-wide sweep counts as slow."""
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        if (
+            item.get_closest_marker("slow_on_postgres") is not None
+            and callspec is not None
+            and "postgres" in callspec.params.values()
+        ):
+            item.add_marker(pytest.mark.slow)

@@ -7,6 +7,8 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager
 from pathlib import Path
 
+import pytest
+
 from feedvault.vault import Vault, open_vault
 from fv_testpaths import SEED
 
@@ -44,6 +46,7 @@ def test_export_again_changes_nothing_then_continues_ids(
     assert newest == SEED.read_bytes()  # the seed (2024) is newer than the 2023 items
 
 
+@pytest.mark.slow_on_postgres
 def test_whole_archive_corpus_imports_and_reimports_to_same_entries(
     vault: Vault,
     db_url: str,

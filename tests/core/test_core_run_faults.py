@@ -162,6 +162,7 @@ def add_feeds(db: str, directory: Path, corpus: Path | None) -> tuple[list[str],
     return good, ["buggy", *HOSTILE]
 
 
+@pytest.mark.slow_on_postgres
 def test_update_of_the_corpus_and_hostile_feeds(
     tmp_path: Path, db_url: str, corpus: Path
 ) -> None:

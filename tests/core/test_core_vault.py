@@ -54,6 +54,7 @@ def reference_count(path: Path) -> int | None:
     return len(keys)
 
 
+@pytest.mark.slow_on_postgres
 def test_every_corpus_feed_ingests_with_reference_counts_and_second_update_adds_nothing(
     vault: Vault, corpus: Path
 ) -> None:

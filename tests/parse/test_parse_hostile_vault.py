@@ -60,6 +60,7 @@ def write_files(directory: Path, *, big: bool = True) -> list[Path]:
     return paths
 
 
+@pytest.mark.slow_on_postgres
 def test_every_hostile_feed_is_added_and_updated(vault: Vault, tmp_path: Path) -> None:
     slugs = [vault.add_feed(str(path)).slug for path in write_files(tmp_path / "feeds")]
     for slug in slugs:

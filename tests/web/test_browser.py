@@ -28,7 +28,10 @@ Object.defineProperty(window, '__xss', {set(v) { window.__xss_calls.push(v); }, 
 window.alert = function (m) { window.__xss_calls.push('alert:' + m); };
 """
 
-pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="/usr/bin/chromium is missing")
+pytestmark = [
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="/usr/bin/chromium is missing"),
+    pytest.mark.slow_on_postgres,  # the pages are one code on both backends: CI runs both
+]
 
 
 @pytest.fixture(scope="module")

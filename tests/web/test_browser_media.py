@@ -29,7 +29,10 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-net
         "--disable-quic", "--no-first-run", "--disable-component-update", "--disable-sync"]
 SCRIPT_HOOK = "window.__ran = []; window.alert = m => window.__ran.push('alert:' + m);"
 
-pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="/usr/bin/chromium is missing")
+pytestmark = [
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="/usr/bin/chromium is missing"),
+    pytest.mark.slow_on_postgres,  # the pages are one code on both backends: CI runs both
+]
 
 
 def loopback_only(context: Any) -> None:
