@@ -55,8 +55,10 @@ def run_forever(
     stop = stop or threading.Event()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
-        log.info("stopping: finishing the feeds in flight")
-        stop.set()
+        # Not stop.set() here: the handler runs on the main thread, which may be inside
+        # stop.wait() holding the event's lock, and set() would wait for that lock forever.
+        # A thread of its own takes the lock once the main thread lets go.
+        threading.Thread(target=_stopping, args=(stop,), daemon=True).start()
 
     previous = {}
     if threading.current_thread() is threading.main_thread():
@@ -93,6 +95,11 @@ def run_forever(
             signal.signal(sig, handler)
     log.info("stopped")
     return 0
+
+
+def _stopping(stop: threading.Event) -> None:
+    log.info("stopping: finishing the feeds in flight")
+    stop.set()
 
 
 def run_batch(
