@@ -288,7 +288,7 @@ def prepare_entries(
         if old is not None:
             edit = judge_edit(
                 old, version, cand.parsed.content_html,
-                cleaned_like_noise=_base_url(cand.parsed, ctx) == cand.parsed.link,
+                cleaned_like_noise=_base_url(cand.parsed, ctx.site_link) == cand.parsed.link,
                 feed_slug=feed.slug, rules=rules,
             )
             if edit is None:  # only a re-render: unchanged, its last_seen still moves on
@@ -408,19 +408,28 @@ class _Context:
     source: str
 
 
-def _base_url(entry: ParsedEntry, ctx: _Context) -> str | None:
+def _base_url(entry: ParsedEntry, site_link: str | None) -> str | None:
     """What an item's relative links resolve against when it is cleaned for storing."""
-    return entry.base_url or entry.link or ctx.site_link
+    return entry.base_url or entry.link or site_link
 
 
 def _version(cand: Candidate, ctx: _Context) -> tuple[NewVersion, datetime | None]:
+    return item_version(cand, ctx.feed, site_link=ctx.site_link, rules=ctx.rules,
+                        source=ctx.source)
+
+
+def item_version(
+    cand: Candidate, feed: Feed, *, site_link: str | None, rules: RuleSet | None, source: str
+) -> tuple[NewVersion, datetime | None]:
+    """An item as a version to store (cleaned once, its search tokens made) and the date
+    hint the cleaner found: what every version source (feed, archive, reparse) stores."""
     entry = cand.parsed
     cleaned = clean_entry(
         entry.content_html,
-        base_url=_base_url(entry, ctx),
+        base_url=_base_url(entry, site_link),
         link=entry.link,
-        feed_slug=ctx.feed.slug,
-        rules=ctx.rules,
+        feed_slug=feed.slug,
+        rules=rules,
     )
     version = NewVersion(
         title=entry.title,
@@ -429,7 +438,7 @@ def _version(cand: Candidate, ctx: _Context) -> tuple[NewVersion, datetime | Non
         content_html=cleaned.html,
         text=cleaned.text,
         content_hash=cand.content_hash,
-        source=ctx.source,
+        source=source,
         index=index_fields(entry.title, cleaned.text),
     )
     return version, cleaned.date_hint

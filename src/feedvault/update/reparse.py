@@ -37,9 +37,9 @@ from feedvault.decide.decider import Candidate, candidates
 from feedvault.errors import FeedvaultError
 from feedvault.models import Entry, EntryVersion, Feed
 from feedvault.parse import ParsedEntry, parse_feed
-from feedvault.search.tokens import index_fields
 from feedvault.store.base import NewVersion, ReparseFix, Storage
 from feedvault.timeutil import iso
+from feedvault.update.pipeline import item_version
 
 SOURCE = "reparse"
 
@@ -223,23 +223,9 @@ def _correct(
     if newest.source != "page" and (parsed.title, parsed.link, parsed.content_html) != (
         current.title, current.link, current.raw_html
     ):  # (an entry showing a full-text page keeps showing it)
-        cleaned = clean_entry(
-            parsed.content_html,
-            base_url=parsed.base_url or parsed.link or site or feed.site_url,
-            link=parsed.link,
-            feed_slug=feed.slug,
-            rules=rules,
-        )
-        version = NewVersion(
-            title=parsed.title,
-            link=parsed.link,
-            raw_html=parsed.content_html,
-            content_html=cleaned.html,
-            text=cleaned.text,
-            content_hash=cand.content_hash,
-            source=SOURCE,
-            index=index_fields(parsed.title, cleaned.text),
-        )
+        version = item_version(
+            cand, feed, site_link=site or feed.site_url, rules=rules, source=SOURCE
+        )[0]
         versioned: tuple[tuple[str, object, object], ...] = (
             ("title", current.title, parsed.title),
             ("link", current.link, parsed.link),
