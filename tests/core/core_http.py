@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from fv_loopback import serving
 
 Route = tuple[int, dict[str, str], bytes]
 
@@ -41,15 +42,8 @@ class LoopbackSite:
 @contextmanager
 def loopback_site() -> Iterator[LoopbackSite]:
     site = LoopbackSite()
-    thread = threading.Thread(
-        target=site.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-    )
-    thread.start()
-    try:
+    with serving(site.httpd):
         yield site
-    finally:
-        site.httpd.shutdown()
-        site.httpd.server_close()
 
 
 def rss(title: str, items: list[tuple[str, str]]) -> bytes:

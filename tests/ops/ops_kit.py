@@ -15,6 +15,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 
+from fv_loopback import serving
+
 PG_SERVER = os.environ.get("FEEDVAULT_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 ITEMS = 3
 
@@ -66,15 +68,8 @@ class FeedSite:
 @contextmanager
 def feed_site(before: Callable[[str, Counter[str]], None] | None = None) -> Iterator[FeedSite]:
     site = FeedSite(before)
-    thread = threading.Thread(
-        target=site.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-    )
-    thread.start()
-    try:
+    with serving(site.httpd):
         yield site
-    finally:
-        site.httpd.shutdown()
-        site.httpd.server_close()
 
 
 def app_name() -> str:

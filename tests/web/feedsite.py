@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from fv_loopback import serving
 
 
 class FeedSite:
@@ -40,12 +41,5 @@ class FeedSite:
 @contextmanager
 def feed_site() -> Iterator[FeedSite]:
     site = FeedSite()
-    thread = threading.Thread(
-        target=site.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-    )
-    thread.start()
-    try:
+    with serving(site.httpd):
         yield site
-    finally:
-        site.httpd.shutdown()
-        site.httpd.server_close()
