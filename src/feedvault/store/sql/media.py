@@ -143,32 +143,29 @@ class MediaCatalog:
     def links_for_versions(self, version_ids: Sequence[int]) -> dict[int, list[MediaLink]]:
         """Each version's links (in the order their URLs were first seen); versions that
         show nothing are absent."""
-        found: dict[int, list[MediaLink]] = {}
-        for cond, params in self.db.any_of("l.version_id", list(version_ids)):
-            rows = self.db.execute(
-                f"SELECT l.version_id, l.kind, l.shown_as, {_LINK_COLUMNS} FROM media_links l "
-                "JOIN media_urls u ON u.id = l.url_id LEFT JOIN media_files f ON f.sha = u.sha "
-                f"WHERE {cond} ORDER BY l.version_id, u.id",
-                params,
-            )
-            for version_id, kind, shown_as, *rest in rows:
-                found.setdefault(int(version_id), []).append(_link(kind, shown_as, rest))
-        return found
+        return self._links_by("l.version_id", "media_links l", version_ids)
 
     def links_for_entries(self, entry_ids: Sequence[int]) -> dict[int, list[MediaLink]]:
         """Each entry's current version's links, by entry id (the web app's Atom pages list
         entries without their versions); entries that show nothing are absent."""
+        return self._links_by(
+            "e.id", "entries e JOIN media_links l ON l.version_id = e.current_version", entry_ids
+        )
+
+    def _links_by(
+        self, key: str, source: str, ids: Sequence[int]
+    ) -> dict[int, list[MediaLink]]:
+        """Links grouped by ``key`` (a column of ``source``, which joins in ``media_links l``)."""
         found: dict[int, list[MediaLink]] = {}
-        for cond, params in self.db.any_of("e.id", list(entry_ids)):
+        for cond, params in self.db.any_of(key, list(ids)):
             rows = self.db.execute(
-                f"SELECT e.id, l.kind, l.shown_as, {_LINK_COLUMNS} FROM entries e "
-                "JOIN media_links l ON l.version_id = e.current_version "
+                f"SELECT {key}, l.kind, l.shown_as, {_LINK_COLUMNS} FROM {source} "
                 "JOIN media_urls u ON u.id = l.url_id LEFT JOIN media_files f ON f.sha = u.sha "
-                f"WHERE {cond} ORDER BY e.id, u.id",
+                f"WHERE {cond} ORDER BY {key}, u.id",
                 params,
             )
-            for entry_id, kind, shown_as, *rest in rows:
-                found.setdefault(int(entry_id), []).append(_link(kind, shown_as, rest))
+            for owner, kind, shown_as, *rest in rows:
+                found.setdefault(int(owner), []).append(_link(kind, shown_as, rest))
         return found
 
     def links_for_snapshot(self, snapshot_id: int) -> list[MediaLink]:
